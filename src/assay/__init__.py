@@ -1,0 +1,5 @@
+"""assay: verify that deployed systems really work."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

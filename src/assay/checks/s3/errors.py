@@ -1,0 +1,89 @@
+"""The one boundary where botocore's exceptions become assay observations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ParamValidationError,
+    ReadTimeoutError,
+)
+
+from assay.core.checks import Observation
+from assay.core.secrets import redact
+
+THROTTLING = {
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestThrottledException",
+    "TooManyRequestsException",
+    "ProvisionedThroughputExceededException",
+    "RequestLimitExceeded",
+    "BandwidthLimitExceeded",
+    "SlowDown",
+    "RequestThrottled",
+    "EC2ThrottledException",
+    "PriorRequestNotComplete",
+    "InternalError",
+    "ServiceUnavailable",
+    "RequestTimeout",
+}
+TRANSIENT_STATUS = {500, 502, 503, 504}
+
+
+class InvalidParameters(ValueError):
+    """botocore rejected the parameters after variables were resolved."""
+
+
+def from_client_error(exc: ClientError) -> Observation:
+    error = exc.response.get("Error", {}) or {}
+    meta = exc.response.get("ResponseMetadata", {}) or {}
+    status = meta.get("HTTPStatusCode")
+    code = str(error.get("Code") or "") or None
+    message = redact(str(error.get("Message") or ""))
+    if code and code.isdigit():
+        # HEAD responses (and some policy denials) carry no body, so no error code
+        status = status or int(code)
+        code = None
+        message = "the response has no body to carry one, as with HEAD requests"
+    elif code == "NotImplemented":
+        message = f"the target does not implement this operation (HTTP {status}): {message}"
+    transient = (code in THROTTLING) or (status in TRANSIENT_STATUS)
+    data: dict[str, Any] = {"Error": {k: redact(str(v)) for k, v in error.items()}}
+    return Observation(
+        success=False,
+        error_code=code,
+        http_status=status,
+        message=message,
+        data=data,
+        transient=transient,
+    )
+
+
+def from_exception(exc: Exception) -> Observation:
+    """Translate a botocore failure into an observation, or re-raise what is a tool error."""
+    if isinstance(exc, ClientError):
+        return from_client_error(exc)
+    if isinstance(exc, ParamValidationError):
+        raise InvalidParameters(redact(str(exc))) from None
+    if isinstance(exc, EndpointConnectionError | ConnectTimeoutError):
+        return Observation(
+            success=False,
+            message=redact(str(exc)),
+            transient=True,
+            unreachable=True,
+            error_code="ConnectionError",
+        )
+    if isinstance(exc, ConnectionClosedError | ReadTimeoutError):
+        return Observation(
+            success=False, message=redact(str(exc)), transient=True, error_code="ConnectionError"
+        )
+    if isinstance(exc, BotoCoreError):
+        return Observation(success=False, message=redact(str(exc)), error_code=type(exc).__name__)
+    raise exc

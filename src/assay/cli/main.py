@@ -1,0 +1,241 @@
+"""``assay``: run, validate and inspect suites."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from assay import __version__
+from assay.cli.commands_list import list_cmd
+from assay.cli.loading import load_all, parse_vars
+from assay.cli.logs import setup as setup_logging
+from assay.cli.progress import LiveBar, LogEvents, PlainLines
+from assay.core.errors import EXIT_FAILED, EXIT_OK, EXIT_RUNTIME, AssayError
+from assay.core.events import Listener
+from assay.core.results import RunResult, Status
+
+EXIT_INTERRUPTED = 130
+FORMAT_NAMES = ("table", "json", "yaml", "junit")
+
+RUN_HELP = """Run the groups of one or more suites and report their results.
+
+\b
+Examples:
+  assay run examples/quickstart.yaml
+  assay run suite.yaml --group "private objects" --parallel 8
+  assay run suite.yaml --format junit --output report.xml
+  assay run suite.yaml --var ENDPOINT=http://127.0.0.1:9000 --fail-fast
+  assay run suite.yaml --dry-run
+
+\b
+Exit codes:
+  0  every step passed        1  a check failed (the target misbehaved)
+  2  suite or usage error     3  a target was unreachable or a step could not run
+  130 interrupted (after phases still ran)
+"""
+
+
+def exit_code(run: RunResult) -> int:
+    if run.interrupted:
+        return EXIT_INTERRUPTED
+    statuses = {r.status for r in run.results}
+    if Status.ERROR in statuses or run.faults:
+        return EXIT_RUNTIME
+    if Status.FAILED in statuses:
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+class AssayGroup(click.Group):
+    """Turns assay's own errors into one clear message and the right exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except AssayError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+
+
+@click.group(cls=AssayGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="assay")
+def cli() -> None:
+    """assay verifies that deployed systems really work.
+
+    \b
+    Write suites (YAML) of checks against targets: an S3-compatible store today, with
+    HTTP, AWS and stacks to come. `endpoint: embedded` starts a local S3 for the run.
+
+    \b
+    Start here:
+      assay run examples/quickstart.yaml     run a suite
+      assay validate suite.yaml --strict     check a suite without running it
+      assay list checks                      every check kind with a description
+      assay schema > assay.schema.json       JSON Schema for editor completion
+    """
+
+
+def _listeners(quiet: bool, log_format: str, logger: Any) -> list[Listener]:
+    if log_format == "json":
+        return [LogEvents(logger)]
+    if quiet:
+        return []
+    return [LiveBar()] if sys.stderr.isatty() else [PlainLines()]
+
+
+@cli.command(help=RUN_HELP)
+@click.argument("suites", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--group", "-g", "groups", multiple=True, help="Run only this group (repeatable).")
+@click.option(
+    "--parallel",
+    "-p",
+    type=click.IntRange(1, 256),
+    help="Run groups concurrently, at most N steps at once (1: one at a time).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Default per-step timeout in seconds.",
+)
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(FORMAT_NAMES),
+    default="table",
+    show_default=True,
+    help="Report format.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the report here (the table still goes to the terminal).",
+)
+@click.option("--dry-run", is_flag=True, help="Load, validate and print the plan; call nothing.")
+@click.option("--fail-fast", is_flag=True, help="Stop at the first failure (after phases run).")
+@click.option(
+    "--var",
+    "variables",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Set a variable, overriding the suite and the environment (repeatable).",
+)
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Progress as plain text or JSON log records.",
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(["debug", "info", "warning", "error"]),
+    default="info",
+    show_default=True,
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress output, only the report.")
+def run(
+    suites: tuple[Path, ...],
+    groups: tuple[str, ...],
+    parallel: int | None,
+    timeout: float | None,
+    fmt: str,
+    output: Path | None,
+    dry_run: bool,
+    fail_fast: bool,
+    variables: tuple[str, ...],
+    log_format: str,
+    log_level: str,
+    quiet: bool,
+) -> None:
+    from assay.cli.plan import render_plan
+    from assay.engine import RunOptions, run_suites
+    from assay.report import FORMATS
+    from assay.report.table import render_table
+
+    logger = setup_logging(log_format, log_level)
+    options = RunOptions(
+        parallel=parallel, groups=list(groups), timeout=timeout, fail_fast=fail_fast
+    )
+    loaded = load_all(suites, parse_vars(variables), options.run_id, list(groups))
+    if dry_run:
+        click.echo(render_plan(loaded, options.groups), nl=False)
+        sys.exit(EXIT_OK)
+    result = run_suites(loaded, options, _listeners(quiet, log_format, logger))
+    color = sys.stdout.isatty()
+    width = shutil.get_terminal_size((140, 40)).columns if color else 140
+    if output is not None:
+        try:
+            output.write_text(FORMATS[fmt](result), encoding="utf-8")
+        except OSError as exc:
+            click.echo(f"error: cannot write {output}: {exc.strerror}", err=True)
+            sys.exit(EXIT_RUNTIME)
+        click.echo(render_table(result, color=color, width=width), nl=False)
+    elif fmt == "table":
+        click.echo(render_table(result, color=color, width=width), nl=False)
+    else:
+        click.echo(FORMATS[fmt](result), nl=False)
+    sys.exit(exit_code(result))
+
+
+@cli.command()
+@click.argument("suites", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Also reach every target, and treat unused credentials and empty test phases as errors.",
+)
+@click.option("--var", "variables", multiple=True, metavar="KEY=VALUE", help="Set a variable.")
+def validate(suites: tuple[Path, ...], strict: bool, variables: tuple[str, ...]) -> None:
+    """Check suites without running them: YAML, keys, references, parameters.
+
+    \b
+    Examples:
+      assay validate suite.yaml
+      assay validate suite.yaml --strict      # also connect to each target
+    """
+    from assay.cli.strict import strict_checks
+
+    loaded = load_all(suites, parse_vars(variables))
+    if strict:
+        strict_checks(loaded)
+    steps = sum(len(s.steps()) for s in loaded)
+    groups = sum(len(s.groups) for s in loaded)
+    click.echo(f"ok: {len(loaded)} suite(s), {groups} group(s), {steps} step(s)")
+
+
+@cli.command()
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the schema to this file instead of stdout.",
+)
+def schema(output: Path | None) -> None:
+    """Print the JSON Schema of the suite format (for editor completion).
+
+    \b
+    Example (VS Code, YAML extension), at the top of a suite:
+      # yaml-language-server: $schema=./assay.schema.json
+    """
+    import assay.checks  # noqa: F401  (registers every check kind)
+    from assay.config.schema import suite_schema
+
+    text = json.dumps(suite_schema(), indent=2) + "\n"
+    if output:
+        output.write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+
+
+cli.add_command(list_cmd)
+
+
+def main() -> None:
+    cli(prog_name="assay")

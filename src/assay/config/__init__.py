@@ -1,0 +1,1 @@
+"""Loading suites: YAML with locations, includes, variables, validation."""

@@ -1,0 +1,297 @@
+"""Load a suite: read YAML, follow includes, substitute variables, validate everything.
+
+Every problem found is collected and raised together as one ``SuiteError`` whose problems
+name the file, line and key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from assay.config import legacy
+from assay.config.errors import dotted, problems_from
+from assay.config.models import Suite, TargetBase
+from assay.config.source import LocDict, LocList, load_yaml, locate
+from assay.config.variables import VariableError, Variables
+from assay.core.checks import CHECKS, TARGETS, CheckKind, TargetType
+from assay.core.errors import Problem, SuiteError
+from assay.core.registry import Registry, suggest
+from assay.core.secrets import register as register_secret
+
+
+@dataclass
+class _Doc:
+    path: Path
+    data: LocDict
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _read(path: Path, stack: list[Path], docs: list[_Doc], seen: set[Path]) -> None:
+    data = load_yaml(path, _display(path))
+    if not isinstance(data, LocDict):
+        raise SuiteError(
+            Problem(
+                "a suite must be a mapping with 'targets' and 'groups' (or s3tester's 'config' "
+                "and 'test_cases')",
+                getattr(data, "loc", None) or locate(data, ()),
+            )
+        )
+    if legacy.is_legacy(data):
+        try:
+            legacy.LegacySuite.model_validate(data)
+        except ValidationError as exc:
+            raise SuiteError(problems_from(exc, data)) from None
+        data = legacy.to_native(data)
+    includes = data.get("include") or []
+    if isinstance(includes, str):
+        includes = LocList([includes], loc=data.key_locs.get("include"))
+        includes.item_locs = [data.key_locs["include"]]
+    if not isinstance(includes, list):
+        raise SuiteError(
+            Problem(
+                "'include' must be a file name or a list of them",
+                data.key_locs.get("include"),
+                "include",
+            )
+        )
+    for i, name in enumerate(includes):
+        where = locate(includes, (i,)) or data.key_locs.get("include")
+        if not isinstance(name, str):
+            raise SuiteError(Problem("an include must be a file name", where, f"include[{i}]"))
+        child = (path.parent / name).resolve()
+        if child in stack:
+            chain = " -> ".join(_display(p) for p in [*stack, child])
+            raise SuiteError(Problem(f"include cycle: {chain}", where, f"include[{i}]"))
+        if not child.exists():
+            raise SuiteError(
+                Problem(
+                    f"included file not found: {name} (looked for {_display(child)})",
+                    where,
+                    f"include[{i}]",
+                )
+            )
+        if child not in seen:
+            seen.add(child)
+            _read(child, [*stack, child], docs, seen)
+    docs.append(_Doc(path, data))
+
+
+def _walk_strings(node: Any, path: tuple[Any, ...], fn: Any) -> Any:
+    if isinstance(node, LocDict):
+        for key in list(node):
+            node[key] = _walk_strings(node[key], (*path, key), fn)
+        return node
+    if isinstance(node, LocList):
+        for i, item in enumerate(node):
+            node[i] = _walk_strings(item, (*path, i), fn)
+        return node
+    if isinstance(node, str):
+        return fn(node, path)
+    return node
+
+
+def _output_names(docs: list[_Doc]) -> set[str]:
+    names: set[str] = set()
+    for doc in docs:
+        for group in doc.data.get("groups") or []:
+            if not isinstance(group, dict):
+                continue
+            for phase in ("before", "test", "after"):
+                for step in group.get(phase) or []:
+                    if isinstance(step, dict) and isinstance(step.get("outputs"), dict):
+                        names.update(str(k) for k in step["outputs"])
+    return names
+
+
+def _substitute(doc: _Doc, variables: Variables, problems: list[Problem]) -> None:
+    base = doc.path.parent
+
+    def fn(text: str, path: tuple[Any, ...]) -> str:
+        in_steps = bool(path) and path[0] == "groups"
+        try:
+            text = variables.substitute(text, unescape=not in_steps)
+        except VariableError as exc:
+            problems.append(Problem(str(exc), locate(doc.data, path), dotted(doc.data, path)))
+            return text
+        if text.startswith("file://") and "${" not in text:
+            target = Path(text[len("file://") :])
+            resolved = target if target.is_absolute() else (base / target).resolve()
+            if not resolved.is_file():
+                problems.append(
+                    Problem(
+                        f"file not found: {text} (resolved to {_display(resolved)})",
+                        locate(doc.data, path),
+                        dotted(doc.data, path),
+                    )
+                )
+            return f"file://{resolved}"
+        return text
+
+    for key in list(doc.data):
+        if key not in ("include", "variables"):
+            doc.data[key] = _walk_strings(doc.data[key], (key,), fn)
+
+
+def _merge(docs: list[_Doc], problems: list[Problem]) -> LocDict:
+    top = docs[-1].data
+    merged = LocDict(loc=top.loc)
+    merged.key_locs = dict(top.key_locs)
+    targets = LocDict(loc=getattr(top.get("targets"), "loc", top.loc))
+    groups = LocList(loc=getattr(top.get("groups"), "loc", top.loc))
+    group_seen: dict[str, Any] = {}
+    for doc in docs:
+        for name, settings in (doc.data.get("targets") or {}).items():
+            where = doc.data["targets"].key_locs.get(name)
+            if name in targets:
+                problems.append(
+                    Problem(
+                        f"target '{name}' is defined twice (also at {targets.key_locs.get(name)})",
+                        where,
+                        f"targets.{name}",
+                    )
+                )
+            targets[name] = settings
+            if where:
+                targets.key_locs[name] = where
+        raw_groups = doc.data.get("groups") or []
+        if not isinstance(raw_groups, list):
+            problems.append(
+                Problem(
+                    "'groups' must be a list of groups", doc.data.key_locs.get("groups"), "groups"
+                )
+            )
+            continue
+        for i, group in enumerate(raw_groups):
+            where = locate(raw_groups, (i,))
+            name = group.get("name") if isinstance(group, dict) else None
+            if isinstance(name, str) and name in group_seen:
+                problems.append(
+                    Problem(
+                        f"group name '{name}' is used twice (also at {group_seen[name]})",
+                        where,
+                        f"groups[{i}].name",
+                    )
+                )
+            elif isinstance(name, str):
+                group_seen[name] = where
+            groups.append(group)
+            groups.item_locs.append(where)
+    for key in ("version", "parallel"):
+        if key in top:
+            merged[key] = top[key]
+    merged["targets"], merged["groups"] = targets, groups
+    return merged
+
+
+def _variables(docs: list[_Doc], variables: Variables, problems: list[Problem]) -> None:
+    defined: dict[str, str] = {}
+    env_only = Variables(
+        run_id=variables.run_id,
+        overrides=variables.overrides,
+        environ=variables.environ,
+        output_names=set(),
+    )
+    for doc in docs:
+        section = doc.data.get("variables") or {}
+        if not isinstance(section, dict):
+            problems.append(
+                Problem(
+                    "'variables' must be a mapping of names to values",
+                    doc.data.key_locs.get("variables"),
+                    "variables",
+                )
+            )
+            continue
+        for name, value in section.items():
+            try:
+                defined[str(name)] = env_only.substitute(str(value), unescape=True)
+            except VariableError as exc:
+                where = locate(doc.data, ("variables", name))
+                problems.append(Problem(str(exc), where, f"variables.{name}"))
+    variables.defined = {**defined, **dict(variables.defined)}
+
+
+def load_suite(
+    path: str | Path,
+    variables: Variables | None = None,
+    checks: Registry[CheckKind] = CHECKS,
+    targets: Registry[TargetType] = TARGETS,
+) -> Suite:
+    """Load and fully validate one suite file (and what it includes)."""
+    variables = variables or Variables()
+    root = Path(path).resolve()
+    if not root.exists():
+        raise SuiteError(f"{path}: file not found")
+    docs: list[_Doc] = []
+    _read(root, [root], docs, {root})
+    problems: list[Problem] = []
+    variables.output_names |= _output_names(docs)
+    _variables(docs, variables, problems)
+    for doc in docs:
+        _substitute(doc, variables, problems)
+    raw = _merge(docs, problems)
+    if problems:
+        raise SuiteError(problems)
+    try:
+        suite = Suite.model_validate(raw)
+    except ValidationError as exc:
+        raise SuiteError(problems_from(exc, raw)) from None
+    suite.path = _display(root)
+    from assay.config.semantics import check_semantics  # local: semantics imports models
+
+    suite.targets = _targets(suite, raw, targets, problems)
+    check_semantics(suite, raw, checks, targets, problems)
+    if problems:
+        raise SuiteError(problems)
+    return suite
+
+
+def _targets(
+    suite: Suite, raw: LocDict, registry: Registry[TargetType], problems: list[Problem]
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, settings in suite.targets.items():
+        where = locate(raw, ("targets", name))
+        kind = settings.get("type") if isinstance(settings, dict) else None
+        if not isinstance(kind, str):
+            problems.append(
+                Problem("a target needs a 'type' (e.g. type: s3)", where, f"targets.{name}")
+            )
+            continue
+        target_type = registry.get(kind)
+        if target_type is None:
+            problems.append(
+                Problem(
+                    registry.unknown_message(kind),
+                    locate(raw, ("targets", name, "type")),
+                    f"targets.{name}.type",
+                )
+            )
+            continue
+        try:
+            model: BaseModel = target_type.settings_model.model_validate(settings)
+        except ValidationError as exc:
+            problems.extend(problems_from(exc, raw, ("targets", name)))
+            continue
+        if isinstance(model, TargetBase):
+            for cred in model.credentials.values():
+                register_secret(cred.secret_key.get_secret_value())
+                if len(cred.access_key) >= 16:  # real key ids; short ones would mask words
+                    register_secret(cred.access_key)
+                if cred.session_token:
+                    register_secret(cred.session_token.get_secret_value())
+        out[name] = model
+    return out
+
+
+__all__ = ["load_suite", "suggest"]

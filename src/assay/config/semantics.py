@@ -1,0 +1,159 @@
+"""Cross-references a schema cannot express: targets, credentials, check kinds, parameters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assay.config.models import Group, Step, Suite, TargetBase
+from assay.config.source import LocDict, locate
+from assay.core.checks import CheckKind, TargetType
+from assay.core.errors import Problem
+from assay.core.registry import Registry, suggest
+
+
+def _group_target(
+    suite: Suite, group: Group, raw: LocDict, gi: int, problems: list[Problem]
+) -> str | None:
+    if group.target:
+        if group.target not in suite.targets:
+            problems.append(
+                Problem(
+                    f"unknown target '{group.target}'{suggest(group.target, list(suite.targets))}",
+                    locate(raw, ("groups", gi, "target")),
+                    f"groups[{gi}].target",
+                )
+            )
+            return None
+        return group.target
+    if len(suite.targets) == 1:
+        return next(iter(suite.targets))
+    where = locate(raw, ("groups", gi))
+    if not suite.targets:
+        problems.append(
+            Problem(
+                "the suite defines no targets; add one under 'targets:'", where, f"groups[{gi}]"
+            )
+        )
+    else:
+        problems.append(
+            Problem(
+                f"group '{group.name}' must name its target: one of {', '.join(suite.targets)}",
+                where,
+                f"groups[{gi}]",
+            )
+        )
+    return None
+
+
+def _credential(
+    settings: Any, name: str | None, where: Any, path: str, problems: list[Problem], target: str
+) -> None:
+    if not name or not isinstance(settings, TargetBase):
+        return
+    if name not in settings.credentials:
+        known = list(settings.credentials)
+        listing = ", ".join(known) if known else "none defined"
+        problems.append(
+            Problem(
+                f"unknown credential '{name}'{suggest(name, known)} for target '{target}' "
+                f"(credentials: {listing})",
+                where,
+                path,
+            )
+        )
+
+
+def check_semantics(
+    suite: Suite,
+    raw: LocDict,
+    checks: Registry[CheckKind],
+    targets: Registry[TargetType],
+    problems: list[Problem],
+) -> None:
+    """Append a located problem for every broken cross-reference in ``suite``."""
+    for gi, group in enumerate(suite.groups):
+        gpath = ("groups", gi)
+        target_name = _group_target(suite, group, raw, gi, problems)
+        settings = suite.targets.get(target_name) if target_name else None
+        _credential(
+            settings,
+            group.as_,
+            locate(raw, (*gpath, "as")),
+            f"groups[{gi}].as",
+            problems,
+            target_name or "",
+        )
+        for phase, steps in group.phases():
+            for si, step in enumerate(steps):
+                spath = (*gpath, phase, si)
+                step.location = locate(raw, spath)
+                _check_step(suite, step, raw, spath, target_name, checks, problems)
+
+
+def _check_step(
+    suite: Suite,
+    step: Step,
+    raw: LocDict,
+    spath: tuple[Any, ...],
+    group_target: str | None,
+    checks: Registry[CheckKind],
+    problems: list[Problem],
+) -> None:
+    label = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in spath)[1:]
+    kind = checks.get(step.kind)
+    if kind is None:
+        problems.append(
+            Problem(
+                checks.unknown_message(step.kind),
+                locate(raw, (*spath, step.kind)),
+                f"{label}.{step.kind}",
+            )
+        )
+        return
+    target_name = step.target or group_target
+    if step.target and step.target not in suite.targets:
+        problems.append(
+            Problem(
+                f"unknown target '{step.target}'{suggest(step.target, list(suite.targets))}",
+                locate(raw, (*spath, "target")),
+                f"{label}.target",
+            )
+        )
+        return
+    settings = suite.targets.get(target_name) if target_name else None
+    if settings is not None:
+        if getattr(settings, "type", None) != kind.family:
+            problems.append(
+                Problem(
+                    f"check kind '{step.kind}' needs a target of type '{kind.family}', but target "
+                    f"'{target_name}' is of type '{settings.type}'",
+                    step.location,
+                    label,
+                )
+            )
+            return
+        _credential(
+            settings,
+            step.as_,
+            locate(raw, (*spath, "as")),
+            f"{label}.as",
+            problems,
+            target_name or "",
+        )
+    params_raw: Any = raw
+    for part in (*spath, step.kind):
+        params_raw = (
+            params_raw.get(part)
+            if isinstance(params_raw, dict)
+            else (params_raw[part] if isinstance(params_raw, list) else None)
+        )
+    for problem in kind.validate(step.params):
+        where = locate(params_raw, problem.path) if params_raw is not None else None
+        path = ".".join(str(p) for p in problem.path)
+        problems.append(
+            Problem(
+                problem.message,
+                where or locate(raw, (*spath, step.kind)),
+                f"{label}.{step.kind}" + (f".{path}" if path else ""),
+            )
+        )

@@ -1,0 +1,1 @@
+"""Core vocabulary shared by every layer: errors, results, events, the registry."""

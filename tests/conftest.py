@@ -1,0 +1,63 @@
+"""Shared fixtures: a real moto server on loopback, and helpers to run suites."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+from moto.server import ThreadedMotoServer
+
+import assay.checks  # noqa: F401  (registers check kinds)
+from assay.config.loader import load_suite
+from assay.config.variables import Variables
+from assay.core.results import RunResult
+from assay.engine import RunOptions, run_suites
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[str]:
+    """A moto server in this process, on a free loopback port; yields its URL."""
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def s3_client(moto_server: str):  # type: ignore[no-untyped-def]
+    """A raw boto3 client on the session moto server (for arranging and asserting)."""
+    return boto3.client(
+        "s3",
+        endpoint_url=moto_server,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test-secret",
+    )
+
+
+@pytest.fixture
+def write_suite(tmp_path: Path) -> Callable[..., Path]:
+    """Write a suite (dedented YAML) into a temp dir and return its path."""
+
+    def write(text: str, name: str = "suite.yaml") -> Path:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+        return path
+
+    return write
+
+
+@pytest.fixture
+def run_suite() -> Callable[..., RunResult]:
+    """Load and run one suite file through the real engine."""
+
+    def run(path: Path, variables: dict[str, str] | None = None, **options: object) -> RunResult:
+        suite = load_suite(path, Variables(overrides=variables or {}))
+        return run_suites([suite], RunOptions(**options))  # type: ignore[arg-type]
+
+    return run
