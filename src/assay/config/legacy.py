@@ -12,6 +12,7 @@ from pydantic import Field
 
 from assay.config.models import StrictModel
 from assay.config.source import LocDict, LocList
+from assay.core.errors import Problem, SuiteError
 
 
 class LegacyCredential(StrictModel):
@@ -144,6 +145,12 @@ def to_native(raw: LocDict) -> LocDict:
             for key in ("access_key", "secret_key", "session_token", "region"):
                 _rekey(entry, item, key, key)
             _rekey(entry, item, "endpoint", "endpoint_url")
+            if item["name"] in creds:
+                first = creds.key_locs.get(item["name"])
+                raise SuiteError(Problem(
+                    f"duplicate credential name '{item['name']}' (first defined on line "
+                    f"{first.line if first else '?'}); credential names must be unique",
+                    item.key_locs.get("name", item.loc), "config.credentials"))
             creds[item["name"]] = entry
             creds.key_locs[item["name"]] = item.key_locs.get("name", item.loc)
         target = _like(config, type="s3", credentials=creds)

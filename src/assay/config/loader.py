@@ -186,9 +186,15 @@ def _merge(docs: list[_Doc], problems: list[Problem]) -> LocDict:
                 group_seen[name] = where
             groups.append(group)
             groups.item_locs.append(where)
-    for key in ("version", "parallel"):
-        if key in top:
+    for key in top:
+        if key not in ("targets", "groups", "include"):
             merged[key] = top[key]
+    for doc in docs[:-1]:  # an included file's stray keys would otherwise go unnoticed
+        valid = Suite.valid_keys()
+        for key in doc.data:
+            if key not in valid:
+                problems.append(Problem(f"unknown key '{key}'{suggest(str(key), valid)}",
+                                        doc.data.key_locs.get(key), str(key)))
     merged["targets"], merged["groups"] = targets, groups
     return merged
 

@@ -130,7 +130,11 @@ class Expectation(StrictModel):
 
     @property
     def expects_error(self) -> bool:
-        return self.error is not None or self.success is False
+        """An error code, ``success: false``, or only error statuses (``status: 404``)."""
+        if self.error is not None or self.success is False:
+            return True
+        statuses = self.statuses()
+        return self.success is None and bool(statuses) and all(s >= 400 for s in statuses)
 
     def error_codes(self) -> list[str]:
         if self.error is None:

@@ -12,10 +12,11 @@ T = TypeVar("T")
 def suggest(name: str, choices: list[str] | tuple[str, ...] | set[str]) -> str:
     """Return ' (did you mean 'x'?)' for the closest choice, or ''."""
     pool = list(choices)
-    matches = difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
+    cutoff = 0.5 if len(name) <= 3 else 0.6  # short names differ a lot by one character
+    matches = difflib.get_close_matches(name, pool, n=1, cutoff=cutoff)
     if not matches:
         lowered = {c.lower(): c for c in pool}
-        hit = difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=0.6)
+        hit = difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=cutoff)
         matches = [lowered[hit[0]]] if hit else []
     return f" (did you mean '{matches[0]}'?)" if matches else ""
 

@@ -171,7 +171,9 @@ class StepExecutor:
         values = {}
         for name, path in step.outputs.items():
             scoped = path.startswith(("parameters.", "response."))
-            source = {"parameters": params, "response": obs.data} if scoped else obs.data
+            # a check may report its canonical parameters (e.g. 'bucket' -> 'Bucket')
+            canonical = obs.data.get("parameters", params)
+            source = {"parameters": canonical, "response": obs.data} if scoped else obs.data
             value = jmespath.search(path, source)
             if value is None:
                 raise CheckFailure(

@@ -1,0 +1,64 @@
+"""Variable substitution at load time and step outputs at run time."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from assay.config.variables import VariableError, Variables, resolve_outputs
+
+
+def test_variables_precedence_is_var_then_suite_then_environment() -> None:
+    v = Variables(overrides={"A": "cli"}, defined={"A": "suite", "B": "suite"},
+                  environ={"A": "env", "B": "env", "C": "env"})
+    assert v.substitute("${A}/${B}/${C}") == "cli/suite/env"
+
+
+def test_variables_default_applies_only_when_unset() -> None:
+    v = Variables(environ={"SET": "x"})
+    assert v.substitute("${SET:-d}|${UNSET:-d}|${EMPTY:-}") == "x|d|"
+
+
+def test_variables_undefined_is_an_error_with_suggestion() -> None:
+    v = Variables(environ={}, defined={"region": "eu"})
+    with pytest.raises(VariableError, match=r"undefined variable '\$\{regoin\}'.*'region'"):
+        v.substitute("${regoin}")
+
+
+def test_variables_builtins() -> None:
+    v = Variables(environ={}, run_id="abc123defg")
+    uuid_a, uuid_b = v.substitute("${UUID}"), v.substitute("${UUID}")
+    assert re.fullmatch(r"[0-9a-f-]{36}", uuid_a) and uuid_a != uuid_b
+    assert v.substitute("${TIMESTAMP}").isdigit()
+    assert re.fullmatch(r"[a-z0-9]{12}", v.substitute("${RANDOM_STRING:12}"))
+    assert v.substitute("b-${run.id}") == "b-abc123defg"
+
+
+@pytest.mark.parametrize("expr", ["${RANDOM_STRING}", "${RANDOM_STRING:0}", "${RANDOM_STRING:x}"])
+def test_variables_random_string_needs_a_length(expr: str) -> None:
+    with pytest.raises(VariableError, match="length"):
+        Variables(environ={}).substitute(expr)
+
+
+def test_variables_outputs_are_left_for_run_time() -> None:
+    v = Variables(environ={}, output_names={"etag"})
+    text = "${inputs.bucket}/${outputs.key}/${etag}"
+    assert v.substitute(text) == text
+
+
+def test_variables_escape() -> None:
+    v = Variables(environ={})
+    assert v.substitute("$${literal}", unescape=True) == "${literal}"
+    assert resolve_outputs("$${literal}", {}) == "${literal}"
+
+
+def test_outputs_resolve_whole_values_keep_their_type() -> None:
+    outputs = {"parts": [{"PartNumber": 1}], "etag": '"x"'}
+    assert resolve_outputs({"P": "${parts}", "E": "id-${inputs.etag}"}, outputs) == {
+        "P": [{"PartNumber": 1}], "E": 'id-"x"'}
+
+
+def test_outputs_missing_value_is_an_error() -> None:
+    with pytest.raises(VariableError, match="output 'etag' has no value yet"):
+        resolve_outputs("${etag}", {})
