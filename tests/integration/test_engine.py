@@ -41,14 +41,17 @@ def test_engine_retries_transient_errors_then_passes(
     flaky: FlakyS3, write_suite: Callable[..., Path], run_suite: Runner
 ) -> None:
     flaky.behaviour.throttle["retry-me"] = 2
-    path = write_suite(TARGET + """\
+    path = write_suite(
+        TARGET
+        + """\
 groups:
   - name: g
     before: [{s3.CreateBucket: {Bucket: "retry-${run.id}"}}]
     test:
       - s3.PutObject: {Bucket: "retry-${run.id}", Key: retry-me, Body: x}
     after: [{s3.empty_bucket: {Bucket: "retry-${run.id}"}}]
-""")
+"""
+    )
     run = run_suite(path, {"ENDPOINT": flaky.url})
     step = next(r for r in run.results if r.phase is Phase.TEST)
     assert step.status is Status.PASSED, step.message
@@ -60,13 +63,16 @@ def test_engine_never_retries_an_expected_error(
     flaky: FlakyS3, write_suite: Callable[..., Path], run_suite: Runner
 ) -> None:
     flaky.behaviour.throttle["expected-503"] = 5
-    path = write_suite(TARGET + """\
+    path = write_suite(
+        TARGET
+        + """\
 groups:
   - name: g
     test:
       - s3.ListObjectsV2: {Bucket: expected-503}
         expect: {error: SlowDown}
-""")
+"""
+    )
     (step,) = run_suite(path, {"ENDPOINT": flaky.url}).results
     assert step.status is Status.PASSED and step.attempts == 1
     assert flaky.behaviour.throttle["expected-503"] == 4
@@ -76,13 +82,16 @@ def test_engine_gives_up_after_max_attempts(
     flaky: FlakyS3, write_suite: Callable[..., Path], run_suite: Runner
 ) -> None:
     flaky.behaviour.throttle["always-503"] = 100
-    path = write_suite(TARGET + """\
+    path = write_suite(
+        TARGET
+        + """\
 groups:
   - name: g
     test:
       - s3.ListObjectsV2: {Bucket: always-503}
         retries: 4
-""")
+"""
+    )
     (step,) = run_suite(path, {"ENDPOINT": flaky.url}).results
     assert step.status is Status.FAILED
     assert step.attempts == 4 and step.error_code == "SlowDown"
@@ -93,14 +102,17 @@ def test_engine_step_timeout(
     flaky: FlakyS3, write_suite: Callable[..., Path], run_suite: Runner
 ) -> None:
     flaky.behaviour.delay["slow-bucket"] = 2.0
-    path = write_suite(TARGET + """\
+    path = write_suite(
+        TARGET
+        + """\
 groups:
   - name: g
     test:
       - s3.HeadBucket: {Bucket: slow-bucket}
         timeout: 0.3
       - s3.ListBuckets: {}
-""")
+"""
+    )
     slow, after = run_suite(path, {"ENDPOINT": flaky.url}).results
     assert slow.status is Status.ERROR and slow.message == "timed out after 0.3s"
     assert after.status is Status.PASSED
@@ -110,11 +122,14 @@ def test_engine_dropped_connection_is_reported(
     flaky: FlakyS3, write_suite: Callable[..., Path], run_suite: Runner
 ) -> None:
     flaky.behaviour.drop.add("dropped")
-    path = write_suite(TARGET + """\
+    path = write_suite(
+        TARGET
+        + """\
 groups:
   - name: g
     test: [{s3.HeadBucket: {Bucket: dropped}, retries: 2}]
-""")
+"""
+    )
     (step,) = run_suite(path, {"ENDPOINT": flaky.url}).results
     assert step.status is Status.FAILED
     assert step.attempts == 2 and step.error_code == "ConnectionError"
@@ -126,11 +141,14 @@ def test_engine_unreachable_target_is_an_error(
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    path = write_suite(TARGET + """\
+    path = write_suite(
+        TARGET
+        + """\
 groups:
   - name: g
     test: [{s3.ListBuckets: {}}]
-""")
+"""
+    )
     (step,) = run_suite(path, {"ENDPOINT": f"http://127.0.0.1:{port}"}).results
     assert step.status is Status.ERROR
     assert step.details["unreachable"] is True
@@ -140,7 +158,9 @@ groups:
 def test_engine_after_runs_when_before_fails(
     moto_server: str, write_suite: Callable[..., Path], run_suite: Runner, s3_client: object
 ) -> None:
-    path = write_suite(TARGET + """\
+    path = write_suite(
+        TARGET
+        + """\
 groups:
   - name: g
     before:
@@ -149,12 +169,17 @@ groups:
       - s3.PutObject: {Bucket: "after-${run.id}", Key: never, Body: x}
     test: [{s3.ListBuckets: {}}]
     after: [{s3.empty_bucket: {Bucket: "after-${run.id}"}}]
-""")
+"""
+    )
     run = run_suite(path, {"ENDPOINT": moto_server})
     statuses = [(r.phase.value, r.index, r.status) for r in run.results]
-    assert statuses == [("before", 1, Status.PASSED), ("before", 2, Status.FAILED),
-                        ("before", 3, Status.SKIPPED), ("test", 1, Status.SKIPPED),
-                        ("after", 1, Status.PASSED)]
+    assert statuses == [
+        ("before", 1, Status.PASSED),
+        ("before", 2, Status.FAILED),
+        ("before", 3, Status.SKIPPED),
+        ("test", 1, Status.SKIPPED),
+        ("after", 1, Status.PASSED),
+    ]
     names = [b["Name"] for b in s3_client.list_buckets()["Buckets"]]  # type: ignore[attr-defined]
     assert not any(n.startswith("after-") for n in names)
 
@@ -162,7 +187,9 @@ groups:
 def test_engine_fail_fast_skips_the_rest_but_runs_after(
     moto_server: str, write_suite: Callable[..., Path], run_suite: Runner
 ) -> None:
-    path = write_suite(TARGET + """\
+    path = write_suite(
+        TARGET
+        + """\
 groups:
   - name: first
     before: [{s3.CreateBucket: {Bucket: "ff-${run.id}"}}]
@@ -172,25 +199,37 @@ groups:
     after: [{s3.empty_bucket: {Bucket: "ff-${run.id}"}}]
   - name: second
     test: [{s3.ListBuckets: {}}]
-""")
+"""
+    )
     run = run_suite(path, {"ENDPOINT": moto_server}, fail_fast=True)
     got = [(r.group, r.phase.value, r.status) for r in run.results]
-    assert got == [("first", "before", Status.PASSED), ("first", "test", Status.FAILED),
-                   ("first", "test", Status.SKIPPED), ("first", "after", Status.PASSED),
-                   ("second", "test", Status.SKIPPED)]
+    assert got == [
+        ("first", "before", Status.PASSED),
+        ("first", "test", Status.FAILED),
+        ("first", "test", Status.SKIPPED),
+        ("first", "after", Status.PASSED),
+        ("second", "test", Status.SKIPPED),
+    ]
 
 
-@pytest.mark.parametrize(("parallel", "expect_overlap"), [(1, False), (4, True)],
-                         ids=["sequential", "parallel"])
+@pytest.mark.parametrize(
+    ("parallel", "expect_overlap"), [(1, False), (4, True)], ids=["sequential", "parallel"]
+)
 def test_engine_group_concurrency(
-    flaky: FlakyS3, write_suite: Callable[..., Path], run_suite: Runner,
-    parallel: int, expect_overlap: bool,
+    flaky: FlakyS3,
+    write_suite: Callable[..., Path],
+    run_suite: Runner,
+    parallel: int,
+    expect_overlap: bool,
 ) -> None:
     flaky.behaviour.delay["conc-"] = 0.15
-    groups = "".join(f"""\
+    groups = "".join(
+        f"""\
   - name: g{i}
     test: [{{s3.HeadBucket: {{Bucket: conc-{i}}}, expect: {{status: 404}}}}]
-""" for i in range(4))
+"""
+        for i in range(4)
+    )
     path = write_suite(TARGET + "groups:\n" + groups)
     run = run_suite(path, {"ENDPOINT": flaky.url}, parallel=parallel)
     assert all(r.status is Status.PASSED for r in run.results), [r.message for r in run.results]
@@ -201,8 +240,10 @@ def test_engine_parallel_steps_within_a_group(
     flaky: FlakyS3, write_suite: Callable[..., Path], run_suite: Runner
 ) -> None:
     flaky.behaviour.delay["lane-"] = 0.15
-    steps = "".join(f"      - {{s3.HeadBucket: {{Bucket: lane-{i}}}, expect: {{status: 404}}}}\n"
-                    for i in range(4))
+    steps = "".join(
+        f"      - {{s3.HeadBucket: {{Bucket: lane-{i}}}, expect: {{status: 404}}}}\n"
+        for i in range(4)
+    )
     path = write_suite(TARGET + "groups:\n  - name: g\n    parallel: true\n    test:\n" + steps)
     run = run_suite(path, {"ENDPOINT": flaky.url}, parallel=4)
     assert all(r.status is Status.PASSED for r in run.results)
@@ -214,13 +255,16 @@ def test_engine_emits_one_event_stream(moto_server: str, write_suite: Callable[.
     from assay.config.variables import Variables
     from assay.engine import RunOptions, run_suites
 
-    path = write_suite(TARGET + """\
+    path = write_suite(
+        TARGET
+        + """\
 groups:
   - name: g
     before: [{s3.CreateBucket: {Bucket: "ev-${run.id}"}}]
     test: [{s3.ListObjectsV2: {Bucket: "ev-${run.id}"}}]
     after: [{s3.DeleteBucket: {Bucket: "ev-${run.id}"}}]
-""")
+"""
+    )
     events: list[Event] = []
     suite = load_suite(path, Variables(overrides={"ENDPOINT": moto_server}))
     run = run_suites([suite], RunOptions(), [events.append])

@@ -43,12 +43,15 @@ def test_unknown_top_level_key_suggests_closest(write_suite: Callable[..., Path]
 
 
 def test_unknown_step_option_is_an_unknown_kind(write_suite: Callable[..., Path]) -> None:
-    path = write_suite(GOOD_TARGET + """\
+    path = write_suite(
+        GOOD_TARGET
+        + """\
 groups:
   - name: g
     test:
       - s3.PutObjekt: {Bucket: b, Key: k}
-""")
+"""
+    )
     (text,) = problems(path)
     assert "suite.yaml:10" in text
     assert "unknown check kind 's3.PutObjekt'" in text
@@ -56,43 +59,55 @@ groups:
 
 
 def test_unknown_parameter_is_checked_against_botocore(write_suite: Callable[..., Path]) -> None:
-    path = write_suite(GOOD_TARGET + """\
+    path = write_suite(
+        GOOD_TARGET
+        + """\
 groups:
   - name: g
     test:
       - s3.PutObject:
           Bucket: b
           Kee: k
-""")
+"""
+    )
     texts = problems(path)
-    assert any("suite.yaml:12" in t and "unknown parameter 'Kee'" in t and "'Key'" in t
-               for t in texts), texts
+    assert any(
+        "suite.yaml:12" in t and "unknown parameter 'Kee'" in t and "'Key'" in t for t in texts
+    ), texts
     assert any("missing required parameter 'Key'" in t for t in texts), texts
 
 
 def test_bad_enum_value_is_reported(write_suite: Callable[..., Path]) -> None:
-    path = write_suite(GOOD_TARGET + """\
+    path = write_suite(
+        GOOD_TARGET
+        + """\
 groups:
   - name: g
     test:
       - s3.PutObject: {Bucket: b, Key: k, StorageClass: STANDART}
-""")
+"""
+    )
     (text,) = problems(path)
     assert "StorageClass" in text and "did you mean 'STANDARD'" in text
 
 
 def test_unknown_credential_is_an_error(write_suite: Callable[..., Path]) -> None:
-    path = write_suite(GOOD_TARGET + """\
+    path = write_suite(
+        GOOD_TARGET
+        + """\
 groups:
   - name: g
     as: ownr
     test:
       - s3.ListBuckets: {}
         as: nobody
-""")
+"""
+    )
     texts = problems(path)
-    assert any("suite.yaml:9" in t and "unknown credential 'ownr'" in t
-               and "did you mean 'owner'" in t for t in texts), texts
+    assert any(
+        "suite.yaml:9" in t and "unknown credential 'ownr'" in t and "did you mean 'owner'" in t
+        for t in texts
+    ), texts
     assert any("suite.yaml:12" in t and "unknown credential 'nobody'" in t for t in texts)
 
 
@@ -111,12 +126,15 @@ test_cases:
 
 
 def test_missing_body_file_names_the_line(write_suite: Callable[..., Path]) -> None:
-    path = write_suite(GOOD_TARGET + """\
+    path = write_suite(
+        GOOD_TARGET
+        + """\
 groups:
   - name: g
     test:
       - s3.PutObject: {Bucket: b, Key: k, Body: "file://nope/missing.txt"}
-""")
+"""
+    )
     (text,) = problems(path)
     assert "suite.yaml:10" in text and "file not found: file://nope/missing.txt" in text
 
@@ -143,13 +161,16 @@ def test_missing_include_names_the_including_line(write_suite: Callable[..., Pat
 
 
 def test_undefined_variable_suggests_and_explains(write_suite: Callable[..., Path]) -> None:
-    path = write_suite(GOOD_TARGET + """\
+    path = write_suite(
+        GOOD_TARGET
+        + """\
 variables: {bucket_prefix: demo}
 groups:
   - name: g
     test:
       - s3.HeadBucket: {Bucket: "${bucket_prefx}-x"}
-""")
+"""
+    )
     (text,) = problems(path)
     assert "suite.yaml:11" in text
     assert "undefined variable '${bucket_prefx}'" in text
@@ -165,38 +186,47 @@ def test_duplicate_keys_are_an_error(write_suite: Callable[..., Path]) -> None:
 def test_kind_needs_matching_target_type_and_step_needs_one_kind(
     write_suite: Callable[..., Path],
 ) -> None:
-    path = write_suite(GOOD_TARGET + """\
+    path = write_suite(
+        GOOD_TARGET
+        + """\
 groups:
   - name: g
     test:
       - s3.ListBuckets: {}
         s3.HeadBucket: {Bucket: b}
       - expect: {success: true}
-""")
+"""
+    )
     texts = problems(path)
     assert any("suite.yaml:10" in t and "one check kind" in t for t in texts), texts
     assert any("suite.yaml:12" in t and "needs a check kind" in t for t in texts), texts
 
 
 def test_every_problem_is_reported_at_once(write_suite: Callable[..., Path]) -> None:
-    path = write_suite(GOOD_TARGET + """\
+    path = write_suite(
+        GOOD_TARGET
+        + """\
 groups:
   - name: g
     test:
       - s3.PutObjekt: {}
       - s3.HeadBucket: {Buckit: b}
-""")
+"""
+    )
     texts = problems(path)
     assert len(texts) >= 2
 
 
 def test_group_with_several_targets_must_name_one(write_suite: Callable[..., Path]) -> None:
-    path = write_suite(GOOD_TARGET + """\
+    path = write_suite(
+        GOOD_TARGET
+        + """\
   other: {type: s3, endpoint: embedded}
 groups:
   - name: g
     test: [{s3.ListBuckets: {}}]
-""")
+"""
+    )
     (text,) = problems(path)
     assert "must name its target" in text and "suite.yaml:9" in text
 

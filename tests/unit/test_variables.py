@@ -10,8 +10,11 @@ from assay.config.variables import VariableError, Variables, resolve_outputs
 
 
 def test_variables_precedence_is_var_then_suite_then_environment() -> None:
-    v = Variables(overrides={"A": "cli"}, defined={"A": "suite", "B": "suite"},
-                  environ={"A": "env", "B": "env", "C": "env"})
+    v = Variables(
+        overrides={"A": "cli"},
+        defined={"A": "suite", "B": "suite"},
+        environ={"A": "env", "B": "env", "C": "env"},
+    )
     assert v.substitute("${A}/${B}/${C}") == "cli/suite/env"
 
 
@@ -56,7 +59,9 @@ def test_variables_escape() -> None:
 def test_outputs_resolve_whole_values_keep_their_type() -> None:
     outputs = {"parts": [{"PartNumber": 1}], "etag": '"x"'}
     assert resolve_outputs({"P": "${parts}", "E": "id-${inputs.etag}"}, outputs) == {
-        "P": [{"PartNumber": 1}], "E": 'id-"x"'}
+        "P": [{"PartNumber": 1}],
+        "E": 'id-"x"',
+    }
 
 
 def test_outputs_missing_value_is_an_error() -> None:

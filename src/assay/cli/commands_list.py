@@ -25,19 +25,24 @@ def list_cmd(what: str, suites: tuple[Path, ...], family: str | None) -> None:
       assay list groups examples/quickstart.yaml
       assay list credentials examples/permissions.yaml
     """
+    import sys
+
     from assay.cli.loading import load_all
     from assay.core.checks import CHECKS
     from assay.core.errors import UsageError
 
-    console = Console(highlight=False, soft_wrap=True)
+    # piped output is not wrapped at 80 columns: rows stay whole for grep and scripts
+    console = Console(highlight=False, width=None if sys.stdout.isatty() else 400)
     if what == "checks":
-        table = Table("check kind", "description", box=None, pad_edge=False)
-        for name in CHECKS:
-            kind = CHECKS.get(name)
-            assert kind is not None
-            if family is None or kind.family == family:
-                table.add_row(name, kind.description)
-        console.print(table)
+        # one line per kind, never wrapped, so the list greps and pipes well
+        kinds = [k for k in (CHECKS.get(n) for n in CHECKS) if k is not None]
+        kinds = [k for k in kinds if family is None or k.family == family]
+        if not kinds:
+            raise UsageError(f"no check kinds in family '{family}'")
+        width = max(len(k.name) for k in kinds) + 2
+        click.echo(f"{'check kind':<{width}}description")
+        for kind in kinds:
+            click.echo(f"{kind.name:<{width}}{kind.description}")
         return
     if not suites:
         raise UsageError(f"'assay list {what}' needs at least one suite file")

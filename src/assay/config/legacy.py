@@ -147,10 +147,14 @@ def to_native(raw: LocDict) -> LocDict:
             _rekey(entry, item, "endpoint", "endpoint_url")
             if item["name"] in creds:
                 first = creds.key_locs.get(item["name"])
-                raise SuiteError(Problem(
-                    f"duplicate credential name '{item['name']}' (first defined on line "
-                    f"{first.line if first else '?'}); credential names must be unique",
-                    item.key_locs.get("name", item.loc), "config.credentials"))
+                raise SuiteError(
+                    Problem(
+                        f"duplicate credential name '{item['name']}' (first defined on line "
+                        f"{first.line if first else '?'}); credential names must be unique",
+                        item.key_locs.get("name", item.loc),
+                        "config.credentials",
+                    )
+                )
             creds[item["name"]] = entry
             creds.key_locs[item["name"]] = item.key_locs.get("name", item.loc)
         target = _like(config, type="s3", credentials=creds)

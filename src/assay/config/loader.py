@@ -193,8 +193,13 @@ def _merge(docs: list[_Doc], problems: list[Problem]) -> LocDict:
         valid = Suite.valid_keys()
         for key in doc.data:
             if key not in valid:
-                problems.append(Problem(f"unknown key '{key}'{suggest(str(key), valid)}",
-                                        doc.data.key_locs.get(key), str(key)))
+                problems.append(
+                    Problem(
+                        f"unknown key '{key}'{suggest(str(key), valid)}",
+                        doc.data.key_locs.get(key),
+                        str(key),
+                    )
+                )
     merged["targets"], merged["groups"] = targets, groups
     return merged
 

@@ -48,10 +48,16 @@ def from_client_error(exc: ClientError) -> Observation:
     code = str(error.get("Code") or "") or None
     message = redact(str(error.get("Message") or ""))
     if code and code.isdigit():
-        # HEAD responses (and some policy denials) carry no body, so no error code
+        # botocore found no S3 error document and made the code up from the status
         status = status or int(code)
         code = None
-        message = "the response has no body to carry one, as with HEAD requests"
+        if str(getattr(exc, "operation_name", "")).startswith("Head"):
+            message = "the response has no body to carry one, as with HEAD requests"
+        else:
+            # empty, or not S3's XML: a proxy's page, a server's plain-text error, or a 200
+            # whose body botocore could not parse (it reports those as HTTP 500)
+            reason = f" ({message})" if message else ""
+            message = f"the response carries no S3 error document{reason}"
     elif code == "NotImplemented":
         message = f"the target does not implement this operation (HTTP {status}): {message}"
     transient = (code in THROTTLING) or (status in TRANSIENT_STATUS)
