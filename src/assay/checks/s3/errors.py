@@ -59,9 +59,10 @@ def from_client_error(exc: ClientError) -> Observation:
             reason = f" ({message})" if message else ""
             message = f"the response carries no S3 error document{reason}"
     elif code == "NotImplemented":
-        message = f"the target does not implement this operation (HTTP {status}): {message}"
+        detail = f": {message}" if message else ""  # s3rver sends some without a message
+        message = f"the target does not implement this operation (HTTP {status}){detail}"
     transient = (code in THROTTLING) or (status in TRANSIENT_STATUS)
-    data: dict[str, Any] = {"Error": {k: redact(str(v)) for k, v in error.items()}}
+    data: dict[str, Any] = {"Error": {k: redact(str(v)) for k, v in error.items() if v is not None}}
     return Observation(
         success=False,
         error_code=code,
