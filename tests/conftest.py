@@ -57,7 +57,8 @@ def run_suite() -> Callable[..., RunResult]:
     """Load and run one suite file through the real engine."""
 
     def run(path: Path, variables: dict[str, str] | None = None, **options: object) -> RunResult:
-        suite = load_suite(path, Variables(overrides=variables or {}))
-        return run_suites([suite], RunOptions(**options))  # type: ignore[arg-type]
+        run_options = RunOptions(**options)  # type: ignore[arg-type]
+        suite = load_suite(path, Variables(run_id=run_options.run_id, overrides=variables or {}))
+        return run_suites([suite], run_options)
 
     return run

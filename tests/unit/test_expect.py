@@ -105,3 +105,23 @@ def test_expect_status() -> None:
     evaluate(expect(status=[200, 204]), OK)
     with pytest.raises(CheckFailure, match="expected HTTP 206, got 200"):
         evaluate(expect(status=206), OK)
+
+
+def test_expect_fields_lists_are_exact_not_subsets() -> None:
+    data = Observation(success=True, data={"Keys": ["a/3.txt", "b/1.txt"]})
+    evaluate(expect(fields={"Keys": ["a/3.txt", "b/1.txt"]}), data)
+    with pytest.raises(CheckFailure, match=r"Keys: expected \[\"a/3.txt\"\]"):
+        evaluate(expect(fields={"Keys": ["a/3.txt"]}), data)
+    with pytest.raises(CheckFailure, match="Keys: expected"):
+        evaluate(expect(fields={"Keys": ["a/.*", "b/1.txt"]}), data)
+
+
+def test_expect_not_modified_status_alone_means_an_expected_failure() -> None:
+    not_modified = Observation(success=False, error_code=None, http_status=304)
+    evaluate(expect(status=304), not_modified)
+    with pytest.raises(CheckFailure, match="expected HTTP 304, got 200"):
+        evaluate(expect(status=304), OK)
+
+
+def test_expect_digest_given_as_yaml_integer() -> None:
+    assert expect(body={"md5": 12345}).body.md5 == "12345"  # type: ignore[union-attr]

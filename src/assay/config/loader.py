@@ -89,7 +89,12 @@ def _read(path: Path, stack: list[Path], docs: list[_Doc], seen: set[Path]) -> N
 def _walk_strings(node: Any, path: tuple[Any, ...], fn: Any) -> Any:
     if isinstance(node, LocDict):
         for key in list(node):
-            node[key] = _walk_strings(node[key], (*path, key), fn)
+            value = _walk_strings(node[key], (*path, key), fn)
+            new_key = fn(key, (*path, key)) if isinstance(key, str) and "${" in key else key
+            if new_key != key:  # variables in keys too (metadata names, field paths)
+                del node[key]
+                node.key_locs[new_key] = node.key_locs.pop(key, None)
+            node[new_key] = value
         return node
     if isinstance(node, LocList):
         for i, item in enumerate(node):

@@ -103,6 +103,12 @@ class TargetBase(StrictModel):
 
 
 class BodyExpectation(StrictModel):
+    @field_validator("sha256", "md5", mode="before")
+    @classmethod
+    def _digits_are_text(cls, value: Any) -> Any:
+        # YAML reads an unquoted all-digit digest as an integer
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
     equals: str | None = Field(None, description="The body, exactly (UTF-8).")
     contains: str | None = Field(None, description="A substring of the body (UTF-8).")
     sha256: str | None = Field(None, description="Hex SHA-256 of the body.")
@@ -130,11 +136,14 @@ class Expectation(StrictModel):
 
     @property
     def expects_error(self) -> bool:
-        """An error code, ``success: false``, or only error statuses (``status: 404``)."""
+        """An error code, ``success: false``, or only non-2xx statuses (``status: 404``).
+
+        boto3 raises for every status of 300 and above (a 304 from If-None-Match too).
+        """
         if self.error is not None or self.success is False:
             return True
         statuses = self.statuses()
-        return self.success is None and bool(statuses) and all(s >= 400 for s in statuses)
+        return self.success is None and bool(statuses) and all(s >= 300 for s in statuses)
 
     def error_codes(self) -> list[str]:
         if self.error is None:

@@ -112,7 +112,10 @@ def resolve_outputs(value: Any, outputs: Mapping[str, Any]) -> Any:
     if isinstance(value, str):
         return _resolve_text(value, outputs)
     if isinstance(value, dict):
-        return {k: resolve_outputs(v, outputs) for k, v in value.items()}
+        return {
+            (_resolve_text(k, outputs) if isinstance(k, str) else k): resolve_outputs(v, outputs)
+            for k, v in value.items()
+        }
     if isinstance(value, list):
         return [resolve_outputs(v, outputs) for v in value]
     return value

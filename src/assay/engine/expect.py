@@ -41,6 +41,22 @@ def _same(expected: Any, actual: Any) -> bool:
     return False
 
 
+def _deep_same(expected: Any, actual: Any) -> bool:
+    if isinstance(expected, dict):
+        return (
+            isinstance(actual, dict)
+            and set(expected) == set(actual)
+            and all(_deep_same(v, actual[k]) for k, v in expected.items())
+        )
+    if isinstance(expected, list):
+        return (
+            isinstance(actual, list)
+            and len(expected) == len(actual)
+            and all(_deep_same(e, a) for e, a in zip(expected, actual, strict=True))
+        )
+    return _same(expected, actual)
+
+
 def subset(expected: Any, actual: Any, path: str = "") -> list[str]:
     """Mismatches of ``expected`` as a subset of ``actual``; strings are regular expressions."""
     where = path or "response"
@@ -101,8 +117,10 @@ def field_mismatch(path: str, matcher: Any, data: dict[str, Any]) -> str | None:
                 return f"{path}: {problem}"
         return None
     if isinstance(matcher, dict | list):
-        problems = subset(matcher, actual, path)
-        return "; ".join(problems) if problems else None
+        # a plain value under 'fields' is exact; 'contains' is the subset/regex form
+        if _deep_same(matcher, actual):
+            return None
+        return f"{path}: expected {_short(matcher)}, got {_short(actual)}"
     if actual is None and matcher is not None:
         return f"{path}: not in the response"
     return None if _same(matcher, actual) else f"{path}: expected {matcher!r}, got {_short(actual)}"
