@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-SLOW_DOWN = (b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code>'
-             b"<Message>Please reduce your request rate.</Message></Error>")
+SLOW_DOWN = (
+    b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code>'
+    b"<Message>Please reduce your request rate.</Message></Error>"
+)
 
 
 @dataclass
@@ -45,12 +47,19 @@ class FlakyS3:
                 with behaviour.lock:
                     behaviour.inflight += 1
                     behaviour.peak = max(behaviour.peak, behaviour.inflight)
-                    marker = next((m for m in behaviour.throttle
-                                   if m in self.path and behaviour.throttle[m] > 0), None)
+                    marker = next(
+                        (
+                            m
+                            for m in behaviour.throttle
+                            if m in self.path and behaviour.throttle[m] > 0
+                        ),
+                        None,
+                    )
                     if marker:
                         behaviour.throttle[marker] -= 1
-                    delay = max((s for m, s in behaviour.delay.items() if m in self.path),
-                                default=0.0)
+                    delay = max(
+                        (s for m, s in behaviour.delay.items() if m in self.path), default=0.0
+                    )
                     drop = any(m in self.path for m in behaviour.drop)
                 try:
                     if delay:
@@ -85,7 +94,7 @@ class FlakyS3:
                     with behaviour.lock:
                         behaviour.inflight -= 1
 
-            do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _handle  # noqa: N815
+            do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _handle
 
         class Server(ThreadingHTTPServer):
             def handle_error(self, request: object, client_address: object) -> None:

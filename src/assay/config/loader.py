@@ -68,11 +68,17 @@ def _read(path: Path, stack: list[Path], docs: list[_Doc], seen: set[Path]) -> N
         where = locate(includes, (i,)) or data.key_locs.get("include")
         if not isinstance(name, str):
             raise SuiteError(Problem("an include must be a file name", where, f"include[{i}]"))
-        child = (path.parent / name).resolve()
+        try:
+            child = (path.parent / name).resolve()
+            found = child.is_file()
+        except (OSError, ValueError) as exc:  # NUL bytes, names too long
+            raise SuiteError(
+                Problem(f"invalid include path {name[:80]!r}: {exc}", where, f"include[{i}]")
+            ) from None
         if child in stack:
             chain = " -> ".join(_display(p) for p in [*stack, child])
             raise SuiteError(Problem(f"include cycle: {chain}", where, f"include[{i}]"))
-        if not child.exists():
+        if not found:
             raise SuiteError(
                 Problem(
                     f"included file not found: {name} (looked for {_display(child)})",
@@ -108,11 +114,13 @@ def _walk_strings(node: Any, path: tuple[Any, ...], fn: Any) -> Any:
 def _output_names(docs: list[_Doc]) -> set[str]:
     names: set[str] = set()
     for doc in docs:
-        for group in doc.data.get("groups") or []:
+        groups = doc.data.get("groups")
+        for group in groups if isinstance(groups, list) else []:
             if not isinstance(group, dict):
                 continue
             for phase in ("before", "test", "after"):
-                for step in group.get(phase) or []:
+                steps = group.get(phase)
+                for step in steps if isinstance(steps, list) else []:
                     if isinstance(step, dict) and isinstance(step.get("outputs"), dict):
                         names.update(str(k) for k in step["outputs"])
     return names
@@ -130,8 +138,19 @@ def _substitute(doc: _Doc, variables: Variables, problems: list[Problem]) -> Non
             return text
         if text.startswith("file://") and "${" not in text:
             target = Path(text[len("file://") :])
-            resolved = target if target.is_absolute() else (base / target).resolve()
-            if not resolved.is_file():
+            try:
+                resolved = target if target.is_absolute() else (base / target).resolve()
+                found = resolved.is_file()
+            except (OSError, ValueError) as exc:  # NUL bytes, names too long
+                problems.append(
+                    Problem(
+                        f"invalid file path {text[:80]!r}: {exc}",
+                        locate(doc.data, path),
+                        dotted(doc.data, path),
+                    )
+                )
+                return text
+            if not found:
                 problems.append(
                     Problem(
                         f"file not found: {text} (resolved to {_display(resolved)})",
@@ -155,7 +174,17 @@ def _merge(docs: list[_Doc], problems: list[Problem]) -> LocDict:
     groups = LocList(loc=getattr(top.get("groups"), "loc", top.loc))
     group_seen: dict[str, Any] = {}
     for doc in docs:
-        for name, settings in (doc.data.get("targets") or {}).items():
+        raw_targets = doc.data.get("targets") or {}
+        if not isinstance(raw_targets, dict):
+            problems.append(
+                Problem(
+                    "'targets' must be a mapping of names to target settings",
+                    doc.data.key_locs.get("targets"),
+                    "targets",
+                )
+            )
+            raw_targets = {}
+        for name, settings in raw_targets.items():
             where = doc.data["targets"].key_locs.get(name)
             if name in targets:
                 problems.append(

@@ -7,6 +7,7 @@ validation error can be reported with file and line.
 
 from __future__ import annotations
 
+import bisect
 from pathlib import Path
 from typing import Any
 
@@ -38,24 +39,40 @@ class LocList(list[Any]):
         self.item_locs: list[Location | None] = []
 
 
-def _loc(file: str, node: Node) -> Location:
-    return Location(file, node.start_mark.line + 1, node.start_mark.column + 1)
+class _Lines:
+    """Line and column as an editor counts them: only ``\n`` ends a line.
+
+    YAML also breaks lines at NEL and U+2028/9, so its own marks can disagree with editors.
+    """
+
+    def __init__(self, file: str, text: str) -> None:
+        self.file = file
+        self.starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
+        if len(self.starts) > 1 and self.starts[-1] == len(text):
+            self.starts.pop()  # a final newline does not start another line
+
+    def at(self, mark: Any) -> Location:
+        if mark is None:
+            return Location(self.file, 1)
+        line = bisect.bisect_right(self.starts, mark.index)
+        return Location(self.file, line, mark.index - self.starts[line - 1] + 1)
 
 
 class _Builder:
-    def __init__(self, file: str, text: str) -> None:
-        self.file = file
+    def __init__(self, lines: _Lines, text: str) -> None:
+        self.lines = lines
+        self.file = lines.file
         self.constructor = yaml.SafeLoader(text)
 
     def build(self, node: Node) -> Any:
         if isinstance(node, MappingNode):
             self.constructor.flatten_mapping(node)
-            out = LocDict(loc=_loc(self.file, node))
+            out = LocDict(loc=_loc(self.lines, node))
             for key_node, value_node in node.value:
                 key = self.build(key_node)
                 if isinstance(key, dict | list):
                     raise SuiteError(
-                        Problem("a mapping key must be a scalar", _loc(self.file, key_node))
+                        Problem("a mapping key must be a scalar", _loc(self.lines, key_node))
                     )
                 if key in out:
                     first = out.key_locs[key]
@@ -63,29 +80,45 @@ class _Builder:
                     raise SuiteError(
                         Problem(
                             f"duplicate key '{key}' (first defined on line {line})",
-                            _loc(self.file, key_node),
+                            _loc(self.lines, key_node),
                         )
                     )
                 out[key] = self.build(value_node)
-                out.key_locs[key] = _loc(self.file, key_node)
+                out.key_locs[key] = _loc(self.lines, key_node)
             return out
         if isinstance(node, SequenceNode):
-            seq = LocList(loc=_loc(self.file, node))
+            seq = LocList(loc=_loc(self.lines, node))
             for item in node.value:
                 seq.append(self.build(item))
-                seq.item_locs.append(_loc(self.file, item))
+                seq.item_locs.append(_loc(self.lines, item))
             return seq
         assert isinstance(node, ScalarNode)
-        return self.constructor.construct_object(node, deep=True)
+        try:
+            return self.constructor.construct_object(node, deep=True)
+        except (ValueError, KeyError, AttributeError, TypeError, OverflowError):
+            # e.g. '!!int abc' or an impossible date: PyYAML raises plain Python errors
+            raise SuiteError(
+                Problem(
+                    f"invalid YAML value {node.value!r} for {node.tag.rsplit(':', 1)[-1]} "
+                    "(quote it to keep it as text)",
+                    _loc(self.lines, node),
+                )
+            ) from None
+
+
+def _loc(lines: _Lines, node: Node) -> Location:
+    return lines.at(node.start_mark)
 
 
 def parse_yaml(text: str, file: str) -> Any:
     """Parse one YAML document into Loc containers; YAML errors become ``SuiteError``."""
+    lines = _Lines(file, text)
     try:
         nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+    except RecursionError:
+        raise SuiteError(Problem("the YAML nests too deeply", Location(file, 1))) from None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        loc = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file, 1)
+        loc = lines.at(exc.problem_mark or exc.context_mark)
         what = exc.problem or exc.context or "invalid YAML"
         raise SuiteError(Problem(f"invalid YAML: {what}", loc)) from None
     except yaml.YAMLError as exc:
@@ -97,14 +130,18 @@ def parse_yaml(text: str, file: str) -> Any:
         )
     if len(nodes) > 1:
         raise SuiteError(
-            Problem("a suite file holds one YAML document, found several", _loc(file, nodes[1]))
+            Problem("a suite file holds one YAML document, found several", _loc(lines, nodes[1]))
         )
     try:
-        return _Builder(file, text).build(nodes[0])
+        return _Builder(lines, text).build(nodes[0])
+    except RecursionError:
+        raise SuiteError(
+            Problem("the YAML nests too deeply, or an alias refers to itself", Location(file, 1))
+        ) from None
     except yaml.constructor.ConstructorError as exc:
-        mark = exc.problem_mark
-        loc = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file, 1)
-        raise SuiteError(Problem(f"invalid YAML value: {exc.problem}", loc)) from None
+        raise SuiteError(
+            Problem(f"invalid YAML value: {exc.problem}", lines.at(exc.problem_mark))
+        ) from None
 
 
 def load_yaml(path: Path, display: str | None = None) -> Any:
