@@ -103,7 +103,7 @@ groups:
 @pytest.mark.parametrize(
     ("text", "needle"),
     [
-        ("groups: [\n", "suite.yaml:2"),
+        ("groups: [\n", "suite.yaml:1:11"),
         ("targets: {s: {type: s3, endpoint: embedded}}\ngroupz: []\n", "did you mean 'groups'"),
         (
             "targets: {s: {type: s3, endpoint: embedded}}\ngroups:\n  - name: g\n    as: who\n"

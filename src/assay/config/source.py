@@ -66,15 +66,18 @@ class _Builder:
 
     def build(self, node: Node) -> Any:
         if isinstance(node, MappingNode):
+            explicit = sum(1 for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge")
             self.constructor.flatten_mapping(node)
+            merged = len(node.value) - explicit  # '<<' pairs come first; explicit keys win
             out = LocDict(loc=_loc(self.lines, node))
-            for key_node, value_node in node.value:
+            explicit_keys: set[Any] = set()
+            for position, (key_node, value_node) in enumerate(node.value):
                 key = self.build(key_node)
                 if isinstance(key, dict | list):
                     raise SuiteError(
                         Problem("a mapping key must be a scalar", _loc(self.lines, key_node))
                     )
-                if key in out:
+                if position >= merged and key in explicit_keys:
                     first = out.key_locs[key]
                     line = first.line if first else "?"
                     raise SuiteError(
@@ -83,6 +86,8 @@ class _Builder:
                             _loc(self.lines, key_node),
                         )
                     )
+                if position >= merged:
+                    explicit_keys.add(key)
                 out[key] = self.build(value_node)
                 out.key_locs[key] = _loc(self.lines, key_node)
             return out
@@ -95,7 +100,7 @@ class _Builder:
         assert isinstance(node, ScalarNode)
         try:
             return self.constructor.construct_object(node, deep=True)
-        except (ValueError, KeyError, AttributeError, TypeError, OverflowError):
+        except (ValueError, KeyError, IndexError, AttributeError, TypeError, OverflowError):
             # e.g. '!!int abc' or an impossible date: PyYAML raises plain Python errors
             raise SuiteError(
                 Problem(
