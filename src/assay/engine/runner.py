@@ -165,19 +165,7 @@ class Runner:
 
     def _skip(self, scope: GroupScope, phase: Phase, steps: list[Step], why: str) -> None:
         for index, step in enumerate(steps, 1):
-            self._record(
-                StepResult(
-                    group=scope.group.name,
-                    phase=phase,
-                    index=index,
-                    name=step.label,
-                    kind=step.kind,
-                    status=Status.SKIPPED,
-                    message=why,
-                    suite=scope.suite.path,
-                    target=step.target or scope.target,
-                )
-            )
+            self._skip_one(scope, phase, index, step, why)
 
     def _halted(self) -> str | None:
         if self.cancel.is_set():
@@ -241,19 +229,7 @@ class Runner:
         return ok
 
     def _skip_one(self, scope: GroupScope, phase: Phase, index: int, step: Step, why: str) -> None:
-        self._record(
-            StepResult(
-                group=scope.group.name,
-                phase=phase,
-                index=index,
-                name=step.label,
-                kind=step.kind,
-                status=Status.SKIPPED,
-                message=why,
-                suite=scope.suite.path,
-                target=step.target or scope.target,
-            )
-        )
+        self._record(scope.result(phase, index, step, Status.SKIPPED, message=why))
 
 
 def _target_names(suite: Suite, group: Group) -> list[str]:

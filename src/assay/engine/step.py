@@ -33,6 +33,20 @@ class GroupScope:
     outputs: dict[str, Any] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def result(self, phase: Phase, index: int, step: Step, status: Status, **kw: Any) -> StepResult:
+        """A result of ``step`` in this group, for the engine to complete."""
+        return StepResult(
+            group=self.group.name,
+            phase=phase,
+            index=index,
+            name=step.label,
+            kind=step.kind,
+            status=status,
+            suite=self.suite.path,
+            target=step.target or self.target,
+            **kw,
+        )
+
 
 class StepExecutor:
     """Executes steps; shared by all groups of a run."""
@@ -57,17 +71,7 @@ class StepExecutor:
     def run(self, scope: GroupScope, phase: Phase, index: int, step: Step) -> StepResult:
         started_at = datetime.now(UTC)
         t0 = time.perf_counter()
-        result = StepResult(
-            group=scope.group.name,
-            phase=phase,
-            index=index,
-            name=step.label,
-            kind=step.kind,
-            status=Status.ERROR,
-            started_at=started_at,
-            suite=scope.suite.path,
-            target=step.target or scope.target,
-        )
+        result = scope.result(phase, index, step, Status.ERROR, started_at=started_at)
         try:
             self._execute(scope, step, result)
         except CheckFailure as exc:
