@@ -50,6 +50,7 @@ FAST = settings(
 )
 ENVIRON = {"ENDPOINT": "http://127.0.0.1:9", "HOME_BUCKET": "home"}
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
+FLOW = st.sampled_from([None, False, True])
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -68,8 +69,9 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def line_count(text: str) -> int:
-    """Lines as an editor numbers them (a position after a final newline is a line too)."""
-    return len(LINE_BREAK.split(text))
+    """Lines as an editor numbers them: CR, LF or CRLF ends one; an empty file has one."""
+    parts = LINE_BREAK.split(text)
+    return max(1, len(parts) - (parts[-1] == ""))
 
 
 def check_problems(exc: SuiteError, text: str | None, file: Path | str) -> None:
@@ -228,7 +230,7 @@ def dump(document: Any, flow: bool | None) -> str:
 @settings(FAST, max_examples=200)
 @given(
     document=st.one_of(SUITE_SHAPED, st.dictionaries(YAML_KEYS, DOCUMENTS, max_size=6), DOCUMENTS),
-    flow=st.sampled_from([None, False, True]),
+    flow=FLOW,
 )
 def test_random_yaml_documents_load_or_raise_suite_error(
     workdir: Path, document: Any, flow: bool | None
@@ -250,7 +252,7 @@ def plain(value: Any) -> Any:
 
 
 @settings(FAST, max_examples=150)
-@given(document=DOCUMENTS, flow=st.sampled_from([None, False, True]))
+@given(document=DOCUMENTS, flow=FLOW)
 def test_parse_yaml_reads_what_pyyaml_reads(document: Any, flow: bool | None) -> None:
     """What yaml.safe_dump writes (no duplicate keys), parse_yaml reads as PyYAML does."""
     text = dump(document, flow)
@@ -537,6 +539,26 @@ def test_an_unknown_credential_is_rejected(workdir: Path, data: st.DataObject) -
     result = outcome_of_load(workdir / "suite.yaml", dump(document, None))
     assert isinstance(result, SuiteError), f"credential {name!r} was accepted"
     assert any("unknown credential" in p.message for p in result.problems), result.render()
+
+
+@settings(FAST, max_examples=40)
+@given(data=st.data())
+def test_a_missing_required_parameter_is_rejected(workdir: Path, data: st.DataObject) -> None:
+    document = copy.deepcopy(NATIVE)
+    candidates = []
+    for path in step_paths(document):
+        step = at(document, path)
+        kind = next(k for k in step if k.startswith("s3."))
+        shape = getattr(CHECKS.get(kind), "shape", None)
+        for name in getattr(shape, "required_members", []):
+            if name in step[kind]:
+                candidates.append((path, kind, name))
+    path, kind, name = data.draw(st.sampled_from(candidates))
+    del at(document, path)[kind][name]
+    result = outcome_of_load(workdir / "suite.yaml", dump(document, data.draw(FLOW)))
+    assert isinstance(result, SuiteError), f"{kind} without {name} was accepted"
+    wanted = f"missing required parameter '{name}'"
+    assert any(wanted in p.message for p in result.problems), result.render()
 
 
 # --- hostile documents found by hand (each one its own case) ------------------------------------
