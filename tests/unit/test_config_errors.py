@@ -241,3 +241,31 @@ def test_wrong_type_for_a_setting(write_suite: Callable[..., Path]) -> None:
     path = write_suite(GOOD_TARGET + "    timeout: soon\ngroups: []\n")
     (text,) = problems(path)
     assert "suite.yaml:7" in text and "timeout" in text and "number" in text
+
+
+def test_bad_generated_body_and_paths_are_load_errors(write_suite: Callable[..., Path]) -> None:
+    path = write_suite(
+        GOOD_TARGET
+        + """\
+groups:
+  - name: g
+    test:
+      - s3.PutObject: {Bucket: b, Key: k, Body: {size: lots}}
+      - s3.PutObject: {Bucket: b, Key: k, Body: {size: 1KiB, colour: red}}
+      - s3.ListObjectsV2: {Bucket: b}
+        outputs: {first: "Contents[["}
+        expect: {fields: {"KeyCount ==": 1}}
+"""
+    )
+    texts = problems(path)
+    assert any("suite.yaml:10" in t and "invalid size 'lots'" in t for t in texts), texts
+    assert any("suite.yaml:11" in t and "not colour" in t for t in texts), texts
+    assert any("suite.yaml:13" in t and "invalid JMESPath 'Contents[['" in t for t in texts), texts
+    assert any("suite.yaml:14" in t and "invalid JMESPath 'KeyCount =='" in t for t in texts), texts
+
+
+def test_infinite_timeout_and_bad_parallel_are_rejected(write_suite: Callable[..., Path]) -> None:
+    (text,) = problems(write_suite(GOOD_TARGET + "    timeout: .inf\ngroups: []\n"))
+    assert "suite.yaml:7" in text and "timeout" in text and "finite" in text
+    (text,) = problems(write_suite(GOOD_TARGET + "parallel: -3\ngroups: []\n", name="p.yaml"))
+    assert "p.yaml:7" in text and "parallel" in text

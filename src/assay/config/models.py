@@ -23,7 +23,7 @@ from pydantic_core import PydanticCustomError
 from assay.core.errors import Location
 from assay.core.registry import suggest
 
-PositiveFloat = Annotated[float, Field(gt=0)]
+PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 
 
 class StrictModel(BaseModel):
@@ -245,7 +245,9 @@ class Suite(StrictModel):
     version: Literal[1] = 1
     include: list[str] = Field(default_factory=list, description="Other suite files, merged in.")
     variables: dict[str, str | int | float | bool] = Field(default_factory=dict)
-    parallel: bool | int = Field(False, description="Run groups concurrently (true or a limit).")
+    parallel: bool | Annotated[int, Field(ge=1, le=256)] = Field(
+        False, description="Run groups concurrently (true or a limit from 1 to 256)."
+    )
     targets: dict[str, Any] = Field(default_factory=dict)
     groups: list[Group] = Field(default_factory=list)
     path: str = Field("", exclude=True)

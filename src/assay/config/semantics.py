@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import jmespath
+from jmespath.exceptions import JMESPathError
+
 from assay.config.models import Group, Step, Suite, TargetBase
 from assay.config.source import LocDict, locate
 from assay.core.checks import CheckKind, TargetType
@@ -87,7 +90,29 @@ def check_semantics(
             for si, step in enumerate(steps):
                 spath = (*gpath, phase, si)
                 step.location = locate(raw, spath)
+                _check_paths(step, raw, spath, problems)
                 _check_step(suite, step, raw, spath, target_name, checks, problems)
+
+
+def _check_paths(step: Step, raw: LocDict, spath: tuple[Any, ...], problems: list[Problem]) -> None:
+    """JMESPath expressions in ``outputs`` and ``expect.fields`` must compile."""
+    label = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in spath)[1:]
+    places: list[tuple[tuple[str, ...], str]]
+    places = [(("outputs", name), expr) for name, expr in step.outputs.items()]
+    places += [(("expect", "fields", expr), expr) for expr in step.expect.fields]
+    for where, expr in places:
+        if "${" in expr:
+            continue  # completed by step outputs at run time
+        try:
+            jmespath.compile(expr)
+        except JMESPathError as exc:
+            problems.append(
+                Problem(
+                    f"invalid JMESPath '{expr}': {str(exc).splitlines()[0]}",
+                    locate(raw, (*spath, *where)),
+                    f"{label}.{'.'.join(map(str, where))}",
+                )
+            )
 
 
 def _check_step(
@@ -149,7 +174,7 @@ def _check_step(
         )
     for problem in kind.validate(step.params):
         where = locate(params_raw, problem.path) if params_raw is not None else None
-        path = ".".join(str(p) for p in problem.path)
+        path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in problem.path)[1:]
         problems.append(
             Problem(
                 problem.message,

@@ -7,7 +7,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import jmespath
 
@@ -107,12 +107,8 @@ class StepExecutor:
         except VariableError as exc:
             result.message = str(exc)
             return
-        timeout = (
-            step.timeout
-            or scope.group.timeout
-            or self.default_timeout
-            or max(settings.timeout * 2, DEFAULT_TIMEOUT)
-        )
+        explicit = step.timeout or scope.group.timeout or self.default_timeout
+        timeout = explicit or max(settings.timeout * 2, DEFAULT_TIMEOUT)
         policy = RetryPolicy.from_settings(getattr(settings, "retries", None), step.retries)
         call = CheckCall(
             target=target,
@@ -121,7 +117,7 @@ class StepExecutor:
             timeout=timeout,
             debug=step.debug,
         )
-        obs = self._attempts(kind.run, call, policy, expect, result)
+        obs = self._attempts(kind.run, call, policy, expect, result, explicit is not None)
         if obs is None:
             return
         result.error_code, result.http_status = obs.error_code, obs.http_status
@@ -150,24 +146,40 @@ class StepExecutor:
         policy: RetryPolicy,
         expect: Expectation,
         result: StepResult,
+        abandonable: bool,
     ) -> Observation | None:
+        """Call with retries; sleeping between attempts holds no concurrency slot."""
         obs: Observation | None = None
         for attempt in range(1, policy.max_attempts + 1):
             result.attempts = attempt
             with self.slots:
-                future = self.calls.submit(run, call)
-                try:
-                    obs = future.result(timeout=call.timeout)
-                except cf.TimeoutError:
-                    result.status = Status.ERROR
-                    result.message = f"timed out after {call.timeout:g}s"
-                    return None
+                obs = self._call(run, call, abandonable)
+            if obs is None:
+                result.status = Status.ERROR
+                result.message = f"timed out after {call.timeout:g}s"
+                return None
             if not should_retry(obs, expect) or attempt == policy.max_attempts:
                 break
             result.details.setdefault("retried", []).append(describe_outcome(obs))
             if self.cancel.wait(policy.delay(attempt)):
                 break
         return obs
+
+    def _call(self, run: Any, call: CheckCall, abandonable: bool) -> Observation | None:
+        """One call; None when it overran an explicit timeout.
+
+        Only an explicit timeout (step, group or --timeout) needs the hand-off to the call
+        pool, so that the step can be abandoned; otherwise the client's own connect and read
+        timeouts bound every request and the call runs in this thread, which is cheaper.
+        """
+        if not abandonable:
+            obs: Observation = run(call)
+            return obs
+        future = self.calls.submit(run, call)
+        try:
+            return cast(Observation, future.result(timeout=call.timeout))
+        except cf.TimeoutError:
+            return None
 
     def _outputs(
         self, scope: GroupScope, step: Step, obs: Observation, params: dict[str, Any]

@@ -179,12 +179,36 @@ def coerce_scalar(value: Any, shape: Any) -> Any:
             return value
         if isinstance(value, int | float) and not isinstance(value, bool):
             return str(value)
-        raise ValueError(f"should be a string, got {type(value).__name__}")
+        kind_name = {"LocDict": "a mapping", "LocList": "a list"}.get(
+            type(value).__name__, type(value).__name__
+        )
+        raise ValueError(f"should be a string, got {kind_name}")
     if kind == "blob":
-        if isinstance(value, str | bytes) or (isinstance(value, dict) and "size" in value):
+        if isinstance(value, str | bytes):
             return value
+        if isinstance(value, dict) and "size" in value:
+            return _generated(value)
         raise ValueError(f"should be {BODY_FORMS}")
     return value
+
+
+GENERATED_KEYS = {"size", "seed", "fill"}
+
+
+def _generated(spec: dict[str, Any]) -> dict[str, Any]:
+    """Check a generated-body spec ({size, seed?, fill?}) unless it waits for outputs."""
+    from assay.checks.s3.bodies import parse_size
+
+    unknown = set(spec) - GENERATED_KEYS
+    if unknown:
+        names = ", ".join(sorted(map(str, unknown)))
+        raise ValueError(f"a generated body takes size, seed and fill, not {names}")
+    if not is_placeholder(spec["size"]):
+        parse_size(spec["size"])
+    seed = spec.get("seed", 0)
+    if not is_placeholder(seed) and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise ValueError(f"seed should be an integer, got {seed!r}")
+    return spec
 
 
 def coerce(value: Any, shape: Any) -> Any:
