@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, SecretStr, ValidationError
 
 from assay.config import legacy
 from assay.config.errors import dotted, problems_from
-from assay.config.models import Suite, TargetBase
+from assay.config.models import Suite
 from assay.config.source import LocDict, LocList, load_yaml, locate
 from assay.config.variables import VariableError, Variables
 from assay.core.checks import CHECKS, TARGETS, CheckKind, TargetType
@@ -328,15 +328,27 @@ def _targets(
         except ValidationError as exc:
             problems.extend(problems_from(exc, raw, ("targets", name)))
             continue
-        if isinstance(model, TargetBase):
-            for cred in model.credentials.values():
-                register_secret(cred.secret_key.get_secret_value())
-                if len(cred.access_key) >= 16:  # real key ids; short ones would mask words
-                    register_secret(cred.access_key)
-                if cred.session_token:
-                    register_secret(cred.session_token.get_secret_value())
+        _register_secrets(model)
         out[name] = model
     return out
+
+
+def _register_secrets(value: Any) -> None:
+    """Register every secret in a target's settings, whatever its family's credential model."""
+    if isinstance(value, SecretStr):
+        register_secret(value.get_secret_value())
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            item = getattr(value, name)
+            _register_secrets(item)
+            if name == "access_key" and isinstance(item, str) and len(item) >= 16:
+                register_secret(item)  # real key ids; short ones would mask ordinary words
+    elif isinstance(value, dict):
+        for item in value.values():
+            _register_secrets(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _register_secrets(item)
 
 
 __all__ = ["load_suite", "suggest"]

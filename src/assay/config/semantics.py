@@ -147,10 +147,12 @@ def _check_step(
         return
     settings = suite.targets.get(target_name) if target_name else None
     if settings is not None:
-        if getattr(settings, "type", None) != kind.family:
+        accepted = tuple(getattr(kind, "target_types", (kind.family,)))
+        if getattr(settings, "type", None) not in accepted:
             problems.append(
                 Problem(
-                    f"check kind '{step.kind}' needs a target of type '{kind.family}', but target "
+                    f"check kind '{step.kind}' needs a target of type "
+                    f"{' or '.join(repr(t) for t in accepted)}, but target "
                     f"'{target_name}' is of type '{settings.type}'",
                     step.location,
                     label,

@@ -42,6 +42,8 @@ class Observation:
     transient: bool = False
     unreachable: bool = False
     timings: dict[str, float] = field(default_factory=dict)
+    # placeholders for the condition language: STATUS, RESPONSE_TIME, BODY, HEADER, ...
+    context: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -93,6 +95,9 @@ class CheckKind(Protocol):
 
     @property
     def description(self) -> str: ...
+
+    # a kind may also declare ``target_types: tuple[str, ...]`` when it runs against more
+    # than its own family's targets (``tls.certificate`` on an ``http`` target)
 
     def validate(self, params: Mapping[str, Any]) -> list[ParamProblem]: ...
 
