@@ -207,7 +207,7 @@ groups:
         "wrong field": (Status.FAILED, "ContentType: expected 'text/html', got 'text/plain'"),
         "wrong status": (
             Status.FAILED,
-            "expected an error, but the call succeeded; expected HTTP 404, got 200",
+            "expected HTTP 404, got 200",
         ),
         "missing output": (
             Status.FAILED,

@@ -55,7 +55,7 @@ def test_architecture_every_family_registers_kinds_and_a_target() -> None:
         if not info.ispkg:
             continue
         module = importlib.import_module(f"assay.checks.{info.name}")
-        kinds = [k for k in CHECKS.names() if k.startswith(f"{info.name}.")]
+        kinds = [k for k in CHECKS.names() if getattr(CHECKS.get(k), "family", None) == info.name]
         assert kinds, f"{module.__name__} registers no check kind"
         assert info.name in TARGETS, f"{module.__name__} registers no target type"
         assert info.name in assay.checks.FAMILIES, f"{info.name} missing from FAMILIES"

@@ -49,7 +49,7 @@ def test_expect_error_code() -> None:
 
 
 def test_expect_bare_403_is_reported_as_such_with_a_hint() -> None:
-    with pytest.raises(CheckFailure, match="HTTP 403 without an error code.*expect status: 403"):
+    with pytest.raises(CheckFailure, match=r"HTTP 403 \(HEAD\).*expect status: 403"):
         evaluate(expect(error="AccessDenied"), BARE)
     evaluate(expect(success=False, status=403), BARE)
 

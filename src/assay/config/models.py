@@ -136,14 +136,13 @@ class Expectation(StrictModel):
 
     @property
     def expects_error(self) -> bool:
-        """An error code, ``success: false``, or only non-2xx statuses (``status: 404``).
+        """An error code or ``success: false`` was asked for."""
+        return self.error is not None or self.success is False
 
-        boto3 raises for every status of 300 and above (a 304 from If-None-Match too).
-        """
-        if self.error is not None or self.success is False:
-            return True
-        statuses = self.statuses()
-        return self.success is None and bool(statuses) and all(s >= 300 for s in statuses)
+    @property
+    def status_decides(self) -> bool:
+        """Only statuses were given: they alone decide (404 for S3, 302 for HTTP)."""
+        return self.success is None and self.error is None and self.status is not None
 
     def error_codes(self) -> list[str]:
         if self.error is None:

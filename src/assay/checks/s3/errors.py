@@ -52,12 +52,12 @@ def from_client_error(exc: ClientError) -> Observation:
         status = status or int(code)
         code = None
         if str(getattr(exc, "operation_name", "")).startswith("Head"):
-            message = "the response has no body to carry one, as with HEAD requests"
+            message = "no error code: a HEAD response has no body to carry one"
         else:
             # empty, or not S3's XML: a proxy's page, a server's plain-text error, or a 200
             # whose body botocore could not parse (it reports those as HTTP 500)
             reason = f" ({message})" if message else ""
-            message = f"the response carries no S3 error document{reason}"
+            message = f"no error code: the response carries no S3 error document{reason}"
     elif code == "NotImplemented":
         detail = f": {message}" if message else ""  # s3rver sends some without a message
         message = f"the target does not implement this operation (HTTP {status}){detail}"

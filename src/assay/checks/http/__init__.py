@@ -1,0 +1,12 @@
+"""The HTTP family: an ``http`` target (base URL, TLS, credentials) and ``http.request``."""
+
+from __future__ import annotations
+
+from assay.checks.http.request import HttpRequest
+from assay.checks.http.target import HttpCredential, HttpSettings, HttpTarget, HttpTargetType
+from assay.core.checks import CHECKS, TARGETS
+
+TARGETS.register("http", HttpTargetType())
+CHECKS.register("http.request", HttpRequest())
+
+__all__ = ["HttpCredential", "HttpRequest", "HttpSettings", "HttpTarget", "HttpTargetType"]

@@ -1,0 +1,120 @@
+"""An HTTP answer as an observation: status, masked headers, parsed body, digest, context."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from typing import Any
+
+import httpx
+
+from assay.checks.http.errors import TRANSIENT_STATUS
+from assay.core.checks import Observation
+from assay.core.secrets import MASK, redact
+
+KEEP_BODY = 1024 * 1024  # bodies up to this size are kept (for equals/contains and JSON)
+TEXT_LIMIT = 64 * 1024  # text bodies in ``data`` are cut here
+MESSAGE_SNIPPET = 200
+
+
+def read_body(response: httpx.Response) -> tuple[bytes | None, dict[str, Any]]:
+    """Stream the (decoded) body: digest it all, keep it when small. Returns (body, digest)."""
+    sha, md5, size = hashlib.sha256(), hashlib.md5(usedforsecurity=False), 0
+    kept: list[bytes] | None = []
+    for chunk in response.iter_bytes():
+        sha.update(chunk)
+        md5.update(chunk)
+        size += len(chunk)
+        if kept is not None:
+            kept.append(chunk)
+            if size > KEEP_BODY:
+                kept = None
+    digest = {"size": size, "sha256": sha.hexdigest(), "md5": md5.hexdigest()}
+    return (b"".join(kept) if kept is not None else None), digest
+
+
+def masked_headers(items: Iterable[tuple[str, str]], secret: set[str]) -> dict[str, str]:
+    """Lower-case names; repeated headers joined with ', '; secret ones as '***'."""
+    out: dict[str, str] = {}
+    for name, value in items:
+        key = name.lower()
+        shown = MASK if key in secret else redact(value)
+        out[key] = f"{out[key]}, {shown}" if key in out else shown
+    return out
+
+
+def _is_json(content_type: str) -> bool:
+    mime = content_type.split(";", 1)[0].strip().lower()
+    return mime in ("application/json", "text/json") or mime.endswith("+json")
+
+
+def body_value(response: httpx.Response, body: bytes | None, size: int) -> Any:
+    """Parsed JSON when the response says JSON and it parses, else text (cut at 64 KiB)."""
+    if body is None:
+        return f"<{size} bytes, not kept>"
+    if body and _is_json(response.headers.get("content-type", "")):
+        try:
+            return json.loads(body)
+        except ValueError:
+            pass  # kept as text below: a malformed JSON body is something to look at
+    text = body[:TEXT_LIMIT].decode(response.encoding or "utf-8", errors="replace")
+    if len(body) > TEXT_LIMIT:
+        text += f"... [{len(body) - TEXT_LIMIT} more bytes]"
+    return text
+
+
+def _snippet(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    text = " ".join(text.split())
+    return text if len(text) <= MESSAGE_SNIPPET else text[:MESSAGE_SNIPPET] + "..."
+
+
+def observe(
+    response: httpx.Response,
+    body: bytes | None,
+    digest: dict[str, Any],
+    secret_headers: set[str],
+    peer: str | None,
+    timings: dict[str, float],
+) -> Observation:
+    """The observation of a completed exchange (any status)."""
+    status = response.status_code
+    headers = masked_headers(response.headers.multi_items(), secret_headers)
+    value = body_value(response, body, digest["size"])
+    request = response.request
+    data: dict[str, Any] = {
+        "status": status,
+        "headers": headers,
+        "body": value,
+        "url": redact(str(response.url)),
+        "redirects": len(response.history),
+        "request": {
+            "method": request.method,
+            "url": redact(str(request.url)),
+            "headers": masked_headers(request.headers.multi_items(), secret_headers),
+        },
+    }
+    message = ""
+    if status >= 400:
+        reason = response.reason_phrase or f"HTTP {status}"
+        detail = _snippet(value) if value not in ("", None) else ""
+        message = redact(f"{reason}: {detail}" if detail else reason)
+    return Observation(
+        success=status < 400,
+        http_status=status,
+        message=message,
+        data=data,
+        body=body,
+        body_digest=digest,
+        transient=status in TRANSIENT_STATUS,
+        timings=timings,
+        context={
+            "STATUS": status,
+            "RESPONSE_TIME": timings["total"] * 1000.0,
+            "BODY": body,
+            "HEADER": headers,
+            "CONNECTED": True,
+            "IP": peer,
+        },
+    )

@@ -1,0 +1,643 @@
+"""The ``http`` family against a real service (FastAPI on uvicorn) and a misbehaving socket."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import socket
+import subprocess
+import sys
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from assay.checks.http import HttpRequest, HttpSettings, HttpTargetType
+from assay.config.loader import load_suite
+from assay.config.variables import Variables
+from assay.core.checks import CheckCall
+from assay.core.errors import SuiteError, TargetUnreachable
+from assay.core.results import RunResult, Status, StepResult
+from tests.integration.http_service import (
+    API_KEY,
+    PASSWORD,
+    STATIC_TOKEN,
+    USER,
+    HttpService,
+    RawSocketServer,
+    TlsFiles,
+    make_tls_files,
+)
+
+SUITES = Path(__file__).parent / "suites"
+Runner = Callable[..., RunResult]
+Writer = Callable[..., Path]
+
+TARGET = """\
+targets:
+  api:
+    type: http
+    base_url: "${BASE}"
+    retries: {max_attempts: 3, base_delay: 0.01, max_delay: 0.02}
+"""
+
+
+@pytest.fixture(scope="session")
+def http_service() -> Iterator[HttpService]:
+    service = HttpService()
+    yield service
+    service.stop()
+
+
+@pytest.fixture(scope="session")
+def raw_socket() -> Iterator[RawSocketServer]:
+    server = RawSocketServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def tls_services(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[TlsFiles, HttpService, HttpService]]:
+    files = make_tls_files(tmp_path_factory.mktemp("tls"))
+    plain = HttpService(tls=files)
+    mutual = HttpService(tls=files, client_certs=True)
+    yield files, plain, mutual
+    plain.stop()
+    mutual.stop()
+
+
+@pytest.fixture
+def base(http_service: HttpService) -> dict[str, str]:
+    return {"BASE": http_service.url}
+
+
+def closed_port_url() -> str:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
+def steps(run: RunResult) -> dict[str, StepResult]:
+    return {r.name: r for r in run.results}
+
+
+def run_steps(
+    write_suite: Writer, run_suite: Runner, variables: dict[str, str], body: str
+) -> dict[str, StepResult]:
+    return steps(run_suite(write_suite(TARGET + body), variables))
+
+
+def test_http_status_and_json_fields(
+    write_suite: Writer, run_suite: Runner, base: dict[str, str]
+) -> None:
+    got = run_steps(
+        write_suite,
+        run_suite,
+        base,
+        """\
+groups:
+  - name: g
+    test:
+      - name: ok
+        http.request: {path: /health}
+        expect: {status: 200, fields: {body.status: ok, "body.checks[0].healthy": true}}
+      - name: wrong status
+        http.request: {path: /health}
+        expect: {status: 201}
+      - name: wrong field
+        http.request: {path: /health}
+        expect: {fields: {body.version: 9.9.9}}
+      - name: expected 404
+        http.request: {path: /missing}
+        expect: {status: 404}
+""",
+    )
+    assert got["ok"].status is Status.PASSED, got["ok"].message
+    assert got["ok"].http_status == 200 and got["ok"].error_code is None
+    assert got["wrong status"].status is Status.FAILED
+    assert got["wrong status"].message == "expected HTTP 201, got 200"
+    assert got["wrong field"].status is Status.FAILED
+    assert got["wrong field"].message == "body.version: expected '9.9.9', got '1.2.3'"
+    assert got["expected 404"].status is Status.PASSED
+
+
+def test_http_health_suite_file(run_suite: Runner, base: dict[str, str]) -> None:
+    run = run_suite(SUITES / "http_health.yaml", base)
+    assert [r.status for r in run.results] == [Status.PASSED] * 5, [r.message for r in run.results]
+
+
+def test_http_server_error_fails_with_the_reason(
+    write_suite: Writer, run_suite: Runner, base: dict[str, str]
+) -> None:
+    got = run_steps(
+        write_suite,
+        run_suite,
+        base,
+        """\
+groups:
+  - name: g
+    test: [{name: fail, http.request: {path: /fail}}]
+""",
+    )
+    step = got["fail"]
+    assert step.status is Status.FAILED and step.http_status == 500 and step.attempts == 1
+    assert step.message == (
+        'expected success, got HTTP 500 (Internal Server Error: {"error": "database unavailable"})'
+    )
+    assert step.details["response"]["body"] == {"error": "database unavailable"}
+
+
+def test_http_unavailable_is_retried_until_it_answers(
+    write_suite: Writer, run_suite: Runner, base: dict[str, str]
+) -> None:
+    key = uuid.uuid4().hex
+    got = run_steps(
+        write_suite,
+        run_suite,
+        base,
+        f"""\
+groups:
+  - name: g
+    test:
+      - name: warming
+        http.request: {{path: /unavailable, query: {{key: {key}, times: 2}}}}
+        expect: {{fields: {{body.calls: 3}}}}
+      - name: expected 503 is not retried
+        http.request: {{path: /unavailable, query: {{key: other-{key}, times: 5}}}}
+        expect: {{status: 503}}
+""",
+    )
+    assert got["warming"].status is Status.PASSED, got["warming"].message
+    assert got["warming"].attempts == 3
+    assert len(got["warming"].details["retried"]) == 2
+    assert got["expected 503 is not retried"].status is Status.PASSED
+    assert got["expected 503 is not retried"].attempts == 1
+
+
+def test_http_timeouts(write_suite: Writer, run_suite: Runner, base: dict[str, str]) -> None:
+    got = run_steps(
+        write_suite,
+        run_suite,
+        base,
+        """\
+groups:
+  - name: g
+    test:
+      - name: step timeout
+        http.request: {path: /slow, query: {delay: 1.5}}
+        timeout: 0.3
+      - name: request timeout
+        http.request: {path: /slow, query: {delay: 1.5}, timeout: 0.2}
+        retries: 1
+      - name: fast enough
+        http.request: {path: /slow, query: {delay: 0.05}}
+        timeout: 5
+""",
+    )
+    assert got["step timeout"].status is Status.ERROR
+    assert got["step timeout"].message == "timed out after 0.3s"
+    request = got["request timeout"]
+    assert request.status is Status.FAILED and request.error_code == "Timeout"
+    assert request.message == "expected success, got Timeout: no response within 0.2s"
+    assert got["fast enough"].status is Status.PASSED
+
+
+def test_http_malformed_json_is_kept_as_text(
+    write_suite: Writer, run_suite: Runner, base: dict[str, str]
+) -> None:
+    got = run_steps(
+        write_suite,
+        run_suite,
+        base,
+        """\
+groups:
+  - name: g
+    test:
+      - name: malformed
+        http.request: {path: /malformed}
+        expect:
+          fields: {body: {contains: oops}, headers."content-type": application/json}
+          body: {equals: '{"status": "ok", oops'}
+""",
+    )
+    assert got["malformed"].status is Status.PASSED, got["malformed"].message
+
+
+def test_http_dropped_connection_and_garbage(
+    write_suite: Writer, run_suite: Runner, raw_socket: RawSocketServer
+) -> None:
+    got = run_steps(
+        write_suite,
+        run_suite,
+        {"BASE": raw_socket.url},
+        """\
+groups:
+  - name: g
+    test:
+      - {name: drop, http.request: {path: /drop}, retries: 2}
+      - {name: garbage, http.request: {path: /garbage}, retries: 1}
+""",
+    )
+    drop, garbage = got["drop"], got["garbage"]
+    assert drop.status is Status.FAILED and drop.attempts == 2
+    assert drop.error_code == "ConnectionError" and "details" not in drop.message
+    assert drop.message.startswith("expected success, got ConnectionError: connection dropped")
+    assert garbage.status is Status.FAILED and garbage.error_code == "RemoteProtocolError"
+    assert "not a valid HTTP response" in garbage.message
+    assert "Traceback" not in drop.message + garbage.message
+
+
+def test_http_unreachable_is_an_error(write_suite: Writer, run_suite: Runner) -> None:
+    got = run_steps(
+        write_suite,
+        run_suite,
+        {"BASE": closed_port_url()},
+        """\
+groups:
+  - name: g
+    test: [{name: down, http.request: {path: /health}, retries: 1}]
+""",
+    )
+    down = got["down"]
+    assert down.status is Status.ERROR and down.details["unreachable"] is True
+    assert down.message.startswith("target 'api' unreachable: ")
+    assert down.error_code == "ConnectionError"
+
+
+def test_http_redirects(write_suite: Writer, run_suite: Runner, base: dict[str, str]) -> None:
+    got = run_steps(
+        write_suite,
+        run_suite,
+        base,
+        """\
+groups:
+  - name: g
+    test:
+      - name: followed
+        http.request: {path: /redirect}
+        expect:
+          status: 200
+          fields: {redirects: 1, url: {regex: '/health$'}, body.status: ok}
+      - name: not followed
+        http.request: {path: /redirect, follow_redirects: false}
+        expect:
+          status: 302
+          fields: {redirects: 0, headers.location: /health}
+""",
+    )
+    assert got["followed"].status is Status.PASSED, got["followed"].message
+    assert got["not followed"].status is Status.PASSED, got["not followed"].message
+
+
+def test_http_credentials(write_suite: Writer, run_suite: Runner, base: dict[str, str]) -> None:
+    path = write_suite(
+        f"""\
+targets:
+  api:
+    type: http
+    base_url: "${{BASE}}"
+    retries: {{max_attempts: 1}}
+    default_credential: alice
+    credentials:
+      alice: {{username: {USER}, password: {PASSWORD}}}
+      wrong: {{username: {USER}, password: not-the-password}}
+      bearer: {{token: {STATIC_TOKEN}}}
+      apikey: {{token: {API_KEY}, header: X-API-Key}}
+groups:
+  - name: g
+    test:
+      - name: basic
+        http.request: {{path: /basic}}
+        expect: {{fields: {{body.user: alice}}}}
+      - name: wrong password
+        http.request: {{path: /basic}}
+        as: wrong
+      - name: suppressed
+        http.request: {{path: /basic, auth: none}}
+        expect: {{status: 401}}
+      - name: step basic
+        http.request: {{path: /basic, auth: {{basic: {{username: {USER}, password: {PASSWORD}}}}}}}
+        as: wrong
+      - name: bearer
+        http.request: {{path: /me}}
+        as: bearer
+        expect: {{fields: {{body.user: alice}}}}
+      - name: custom header
+        http.request: {{path: /apikey}}
+        as: apikey
+        expect: {{fields: {{request.headers."x-api-key": "***"}}}}
+"""
+    )
+    got = steps(run_suite(path, base))
+    for name in ("basic", "suppressed", "step basic", "bearer", "custom header"):
+        assert got[name].status is Status.PASSED, (name, got[name].message)
+    wrong = got["wrong password"]
+    assert wrong.status is Status.FAILED and wrong.http_status == 401
+    assert wrong.credential == "wrong"
+    assert "HTTP 401" in wrong.message and "unauthorised" in wrong.message
+
+
+def test_http_login_flow_passes_the_token_through_outputs(
+    run_suite: Runner, base: dict[str, str]
+) -> None:
+    run = run_suite(SUITES / "http_login_flow.yaml", {**base, "PASSWORD": PASSWORD})
+    got = steps(run)
+    assert [r.status for r in run.results] == [Status.PASSED] * 4, [r.message for r in run.results]
+    assert got["who am I"].http_status == 200
+
+
+def test_http_request_parts_reach_the_server(
+    write_suite: Writer, run_suite: Runner, base: dict[str, str], tmp_path: Path
+) -> None:
+    (tmp_path / "payload.txt").write_text("from a file", encoding="utf-8")
+    got = run_steps(
+        write_suite,
+        run_suite,
+        base,
+        """\
+groups:
+  - name: g
+    test:
+      - name: put
+        http.request:
+          method: put
+          path: /echo?fixed=1
+          query: {a: 1, flag: true}
+          headers: {X-Trace: abc, X-Number: 7}
+          body: hello
+        expect:
+          fields:
+            body.method: PUT
+            body.query: {fixed: "1", a: "1", flag: "true"}
+            body.headers."x-trace": abc
+            body.headers."x-number": "7"
+            body.body: hello
+      - name: json
+        http.request: {method: POST, path: /echo, json: [1, {two: 2}]}
+        expect:
+          fields:
+            body.headers."content-type": application/json
+            body.body: '[1, {"two": 2}]'
+      - name: file
+        http.request: {method: POST, path: /echo, body: "file://payload.txt"}
+        expect: {fields: {body.body: from a file}}
+      - name: absolute url
+        http.request: {path: "${BASE}/health"}
+        expect: {fields: {body.status: ok}}
+""",
+    )
+    for name, step in got.items():
+        assert step.status is Status.PASSED, (name, step.message)
+
+
+def test_http_observation_context_timings_and_digest(http_service: HttpService) -> None:
+    settings = HttpSettings.model_validate(
+        {
+            "type": "http",
+            "base_url": http_service.url,
+            "credentials": {"key": {"token": API_KEY, "header": "X-API-Key"}},
+        }
+    )
+    target = HttpTargetType().open("api", settings, 4)
+    try:
+        call = CheckCall(target=target, credential="key", params={"path": "/apikey"}, timeout=5)
+        obs = HttpRequest().run(call)
+        again = HttpRequest().run(call)
+    finally:
+        target.close()
+    assert obs.success and obs.http_status == 200 and obs.error_code is None
+    assert obs.body == b'{"key":"accepted"}'
+    assert obs.body_digest == {
+        "size": len(obs.body),
+        "sha256": hashlib.sha256(obs.body).hexdigest(),
+        "md5": hashlib.md5(obs.body, usedforsecurity=False).hexdigest(),
+    }
+    assert obs.data["body"] == {"key": "accepted"}
+    assert obs.data["request"]["headers"]["x-api-key"] == "***"
+    assert set(obs.timings) == {"connect", "first_byte", "total"}
+    assert 0 < obs.timings["connect"] <= obs.timings["first_byte"] <= obs.timings["total"]
+    assert again.timings["connect"] == 0.0  # the pooled connection was reused
+    context = obs.context
+    assert context["STATUS"] == 200 and context["CONNECTED"] is True
+    assert context["IP"] == "127.0.0.1" and context["BODY"] == obs.body
+    assert context["HEADER"]["content-type"] == "application/json"
+    assert 0 < context["RESPONSE_TIME"] == pytest.approx(obs.timings["total"] * 1000)
+
+
+def test_http_transport_failure_context(raw_socket: RawSocketServer) -> None:
+    settings = HttpSettings.model_validate({"type": "http", "base_url": raw_socket.url})
+    target = HttpTargetType().open("raw", settings, 1)
+    try:
+        obs = HttpRequest().run(CheckCall(target, "", {"path": "/drop"}, timeout=5))
+    finally:
+        target.close()
+    assert not obs.success and obs.transient and not obs.unreachable
+    assert obs.error_code == "ConnectionError" and obs.context == {"CONNECTED": False}
+
+
+def test_http_probe(http_service: HttpService) -> None:
+    kind = HttpTargetType()
+    for url, reachable in ((f"{http_service.url}/fail", True), (closed_port_url(), False)):
+        settings = HttpSettings.model_validate({"type": "http", "base_url": url, "timeout": 2})
+        target = kind.open("api", settings, 1)
+        try:
+            if reachable:
+                kind.probe(target)
+            else:
+                with pytest.raises(TargetUnreachable, match="target 'api' at http://127.0.0.1"):
+                    kind.probe(target)
+        finally:
+            target.close()
+
+
+def test_http_tls_verification_and_client_certificates(
+    write_suite: Writer,
+    run_suite: Runner,
+    tls_services: tuple[TlsFiles, HttpService, HttpService],
+) -> None:
+    files, plain, mutual = tls_services
+    settings = {
+        "trusted": "verify_tls: ${CA}",
+        "default": "verify_tls: true",
+        "insecure": "verify_tls: false",
+        "mutual": "verify_tls: ${CA}\n    client_cert: {cert: '${CERT}', key: '${KEY}'}",
+        "nocert": "verify_tls: ${CA}",
+    }
+    text = "targets:\n"
+    for name, extra in settings.items():
+        url = "${MTLS}" if name in ("mutual", "nocert") else "${TLS}"
+        text += (
+            f"  {name}:\n    type: http\n    base_url: {url}\n    retries: {{max_attempts: 1}}\n"
+        )
+        text += f"    {extra}\n"
+    text += "groups:\n" + "".join(
+        f"  - {{name: {n}, target: {n}, test: [{{name: {n}, http.request: {{path: /health}}}}]}}\n"
+        for n in settings
+    )
+    variables = {
+        "TLS": plain.url,
+        "MTLS": mutual.url,
+        "CA": str(files.ca),
+        "CERT": str(files.client_cert),
+        "KEY": str(files.client_key),
+    }
+    got = steps(run_suite(write_suite(text), variables))
+    for name in ("trusted", "insecure", "mutual"):
+        assert got[name].status is Status.PASSED, (name, got[name].message)
+    assert got["trusted"].details["timings"]["tls"] > 0
+    default = got["default"]
+    assert default.status is Status.FAILED and default.error_code == "TLSError"
+    assert "TLS handshake failed: " in default.message and default.attempts == 1
+    assert got["nocert"].status is Status.FAILED and got["nocert"].error_code is not None
+
+
+def test_http_parallel_steps_share_one_client(
+    write_suite: Writer, run_suite: Runner, base: dict[str, str]
+) -> None:
+    body = "groups:\n  - name: g\n    parallel: true\n    test:\n"
+    body += "".join(
+        f"      - {{name: s{i}, http.request: {{path: /slow, query: {{delay: 0.3}}}}}}\n"
+        for i in range(8)
+    )
+    run = run_suite(write_suite(TARGET + body), base, parallel=8)
+    assert [r.status for r in run.results] == [Status.PASSED] * 8
+    assert run.duration < 8 * 0.3
+
+
+def test_http_secrets_stay_out_of_the_json_report(
+    write_suite: Writer, http_service: HttpService
+) -> None:
+    path = write_suite(
+        f"""\
+targets:
+  api:
+    type: http
+    base_url: "${{BASE}}"
+    retries: {{max_attempts: 1}}
+    credentials:
+      alice: {{username: {USER}, password: "${{SECRET_PASSWORD}}"}}
+      bearer: {{token: "${{SECRET_TOKEN}}"}}
+      apikey: {{token: {API_KEY}, header: X-API-Key}}
+groups:
+  - name: g
+    test:
+      - {{name: basic, http.request: {{path: /echo}}, as: alice, debug: true}}
+      - {{name: bearer, http.request: {{path: /echo}}, as: bearer, debug: true}}
+      - name: failing echo
+        http.request: {{path: /echo, headers: {{X-Token: "${{SECRET_TOKEN}}"}}}}
+        as: apikey
+        expect: {{fields: {{body.method: POST}}}}
+      - name: wrong password
+        http.request: {{path: /basic, auth: {{basic: {{username: {USER}, password: wrong-pass}}}}}}
+      - name: form
+        http.request: {{method: POST, path: /echo, json: {{user: bob, api_key: form-key-123}}}}
+        debug: true
+"""
+    )
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "assay",
+            "run",
+            str(path),
+            "--format",
+            "json",
+            "--quiet",
+            "--var",
+            f"BASE={http_service.url}",
+            "--var",
+            f"SECRET_PASSWORD={PASSWORD}",
+            "--var",
+            f"SECRET_TOKEN={STATIC_TOKEN}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1, done.stderr
+    output = done.stdout + done.stderr
+    for secret in (PASSWORD, STATIC_TOKEN, API_KEY, "wrong-pass", "form-key-123"):
+        assert secret not in output
+    report = json.loads(done.stdout)
+    got = {r["name"]: r for r in report["results"]}
+    assert got["basic"]["status"] == "passed"
+    assert got["basic"]["details"]["response"]["request"]["headers"]["authorization"] == "***"
+    echoed = got["bearer"]["details"]["response"]["body"]["headers"]
+    assert echoed["authorization"] == "Bearer ***"
+    failing = got["failing echo"]["details"]["response"]
+    assert failing["body"]["headers"]["x-api-key"] == "***"
+    assert failing["body"]["headers"]["x-token"] == "***"
+    assert got["wrong password"]["status"] == "failed"
+    assert got["form"]["details"]["response"]["body"]["body"] == '{"user": "bob", "api_key": "***"}'
+
+
+@pytest.mark.parametrize(
+    ("step", "line", "message"),
+    [
+        (
+            "http.request: {path: /h, methd: GET}",
+            9,
+            "unknown parameter 'methd' (did you mean 'method'?)",
+        ),
+        ("http.request: {path: /h, method: FETCH}", 9, "unknown HTTP method 'FETCH'"),
+        ("http.request: {path: /h, method: PSOT}", 9, "(did you mean 'POST'?)"),
+        (
+            "http.request: {method: POST, body: x, json: {a: 1}}",
+            9,
+            "'body' and 'json' exclude each other",
+        ),
+        ("http.request: {path: /h, auth: {digest: x}}", 9, "'auth' must be none"),
+        ("http.request: {path: /h, headers: {X-A: [1, 2]}}", 9, "'headers.X-A' must be a string"),
+        ("http.request: {path: /h, timeout: -1}", 9, "'timeout' must be a positive number"),
+        ("http.request: {path: 'ftp://host/x'}", 9, "'ftp' URLs are not HTTP"),
+    ],
+)
+def test_http_bad_parameters_are_located(
+    write_suite: Writer, step: str, line: int, message: str
+) -> None:
+    path = write_suite(
+        f"""\
+targets:
+  api:
+    type: http
+    base_url: http://127.0.0.1:9
+groups:
+  - name: g
+    test:
+      - name: bad
+        {step}
+"""
+    )
+    with pytest.raises(SuiteError) as caught:
+        load_suite(path, Variables())
+    text = str(caught.value)
+    assert f"suite.yaml:{line}" in text and message in text, text
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ("base_url: ftp://host", "base_url must be an http:// or https:// URL"),
+        ("base_url: http://u:p@host", "must not carry a user name"),
+        ("base_url: http://h\n    verify_tls: /no/such/ca.pem", "file not found: /no/such/ca.pem"),
+        ("base_url: http://h\n    credentials: {c: {password: x}}", "needs a 'username'"),
+        (
+            "base_url: http://h\n    credentials: {c: {header: X-K}}",
+            "needs a 'username' (basic auth) or a 'token'",
+        ),
+        ("base_url: http://h\n    bse_url: x", "(did you mean 'base_url'?)"),
+    ],
+)
+def test_http_bad_target_settings_are_located(
+    write_suite: Writer, settings: str, message: str
+) -> None:
+    path = write_suite(f"targets:\n  api:\n    type: http\n    {settings}\ngroups: []\n")
+    with pytest.raises(SuiteError) as caught:
+        load_suite(path, Variables())
+    text = str(caught.value)
+    assert "suite.yaml:" in text and message in text, text
