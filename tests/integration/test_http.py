@@ -641,3 +641,109 @@ def test_http_bad_target_settings_are_located(
         load_suite(path, Variables())
     text = str(caught.value)
     assert "suite.yaml:" in text and message in text, text
+
+
+def test_http_conditions_pass_and_fail_with_resolved_values(
+    write_suite: Writer, run_suite: Runner, base: dict[str, str]
+) -> None:
+    got = run_steps(
+        write_suite,
+        run_suite,
+        base,
+        """\
+groups:
+  - name: g
+    test:
+      - name: healthy
+        http.request: {path: /health}
+        expect:
+          conditions:
+            - "[STATUS] == any(200, 204)"
+            - "[RESPONSE_TIME] < 5s"
+            - "[BODY].status == ok"
+            - "[BODY].checks[0].healthy == true"
+            - "len([BODY].checks) > 0"
+            - "has([BODY].version) == true"
+            - "[HEADER].content-type == pat(application/json*)"
+            - "[CONNECTED] == true"
+            - "[IP] == 127.0.0.1"
+      - name: degraded queue
+        http.request: {path: /health/detailed}
+        expect:
+          conditions: ["[BODY].components.queue.status == ok", "[STATUS] == 200"]
+      - name: a 500 the conditions expect
+        http.request: {path: /fail}
+        expect:
+          conditions: ["[STATUS] == 500", "[BODY].error == pat(*unavailable)"]
+      - name: a 500 they do not
+        http.request: {path: /fail}
+        expect:
+          conditions: ["[STATUS] < 500"]
+      - name: malformed JSON
+        http.request: {path: /malformed}
+        expect:
+          conditions: ["[BODY].status == ok"]
+""",
+    )
+    assert got["healthy"].status is Status.PASSED, got["healthy"].message
+    assert got["degraded queue"].status is Status.FAILED
+    assert got["degraded queue"].message == (
+        "condition failed: [BODY].components.queue.status (degraded) == ok"
+    )
+    assert got["a 500 the conditions expect"].status is Status.PASSED
+    assert got["a 500 the conditions expect"].attempts == 1
+    assert got["a 500 they do not"].message == "condition failed: [STATUS] (500) < 500"
+    malformed = got["malformed JSON"]
+    assert malformed.status is Status.FAILED
+    assert "condition failed: [BODY].status (not JSON:" in malformed.message
+
+
+def test_http_conditions_decide_retries(
+    write_suite: Writer, run_suite: Runner, base: dict[str, str]
+) -> None:
+    got = run_steps(
+        write_suite,
+        run_suite,
+        base,
+        """\
+groups:
+  - name: g
+    test:
+      - name: outage expected
+        http.request: {path: /unavailable, query: {key: cond-expected, times: 5}}
+        expect: {conditions: ["[STATUS] == 503"]}
+      - name: outage retried
+        http.request: {path: /unavailable, query: {key: cond-retried, times: 1}}
+        expect: {conditions: ["[STATUS] == 200"]}
+""",
+    )
+    assert got["outage expected"].status is Status.PASSED
+    assert got["outage expected"].attempts == 1
+    assert got["outage retried"].status is Status.PASSED
+    assert got["outage retried"].attempts == 2
+
+
+def test_http_bad_condition_is_a_located_suite_error(write_suite: Writer) -> None:
+    from assay.config.loader import load_suite
+    from assay.config.variables import Variables
+    from assay.core.errors import SuiteError
+
+    path = write_suite(
+        TARGET
+        + """\
+groups:
+  - name: g
+    test:
+      - http.request: {path: /health}
+        expect:
+          conditions:
+            - "[STATUS] == 200"
+            - "[STATS] == 200"
+"""
+    )
+    with pytest.raises(SuiteError) as info:
+        load_suite(path, Variables(overrides={"BASE": "http://127.0.0.1:1"}))
+    (text,) = [str(p) for p in info.value.problems]
+    assert "suite.yaml:13" in text
+    assert "invalid condition '[STATS] == 200'" in text
+    assert "did you mean [STATUS]" in text

@@ -524,3 +524,45 @@ def test_net_kinds_publish_valid_json_schemas() -> None:
     dns_schema = CHECKS.get("dns.resolve").params_schema()  # type: ignore[union-attr]
     assert dns_schema["required"] == ["name"]
     jsonschema.validate({"name": "a.test", "type": "MX", "port": "${P}"}, dns_schema)
+
+
+# --- the condition language on net observations ----------------------------------------------
+
+
+def test_net_conditions_on_certificates_ports_and_names(
+    write_suite: Writer, run_suite: Runner, net_vars: dict[str, str]
+) -> None:
+    results = run_steps(
+        write_suite,
+        run_suite,
+        """\
+      - name: valid for more than a week
+        tls.certificate: {port: "${VALID_PORT}", ca_file: "${CA}"}
+        expect: {conditions: ["[CERTIFICATE_EXPIRATION] > 168h", "[CONNECTED] == true"]}
+      - name: expiring in two days, alert at 48h
+        tls.certificate: {port: "${EXPIRING_PORT}", ca_file: "${CA}"}
+        expect: {conditions: ["[CERTIFICATE_EXPIRATION] > 48h"]}
+      - name: closed port must stay closed
+        tcp.connect: {port: "${CLOSED_PORT}"}
+        expect: {conditions: ["[CONNECTED] == false"]}
+      - name: app resolves to loopback
+        dns.resolve: {name: app.test}
+        expect: {conditions: ["[DNS_RCODE] == NOERROR", "[IP] == 127.0.0.1"]}
+      - name: unknown name is NXDOMAIN
+        dns.resolve: {name: nothing.test}
+        expect: {conditions: ["[DNS_RCODE] == NXDOMAIN"]}
+""",
+        net_vars,
+    )
+    got = {r.name: r for r in results}
+    for name in (
+        "valid for more than a week",
+        "closed port must stay closed",
+        "app resolves to loopback",
+        "unknown name is NXDOMAIN",
+    ):
+        assert got[name].status is Status.PASSED, (name, got[name].message)
+    expiring = got["expiring in two days, alert at 48h"]
+    assert expiring.status is Status.FAILED
+    assert expiring.message.startswith("condition failed: [CERTIFICATE_EXPIRATION] (")
+    assert expiring.message.endswith(") > 48h")

@@ -133,6 +133,11 @@ class Expectation(StrictModel):
         None, description="A subset the response must contain; strings are regular expressions."
     )
     body: BodyExpectation | None = None
+    conditions: list[str] = Field(
+        default_factory=list,
+        description="Condition-language checks, e.g. '[STATUS] == 200', '[BODY].status == ok', "
+        "'[RESPONSE_TIME] < 300', '[CERTIFICATE_EXPIRATION] > 168h'.",
+    )
 
     @property
     def expects_error(self) -> bool:
@@ -141,8 +146,13 @@ class Expectation(StrictModel):
 
     @property
     def status_decides(self) -> bool:
-        """Only statuses were given: they alone decide (404 for S3, 302 for HTTP)."""
-        return self.success is None and self.error is None and self.status is not None
+        """Only statuses or conditions were given: they alone decide (404 for S3, 302 for
+        HTTP, '[CONNECTED] == false' for a port that must be closed)."""
+        return (
+            self.success is None
+            and self.error is None
+            and (self.status is not None or bool(self.conditions))
+        )
 
     def error_codes(self) -> list[str]:
         if self.error is None:

@@ -10,6 +10,8 @@ from jmespath.exceptions import JMESPathError
 from assay.config.models import Group, Step, Suite, TargetBase
 from assay.config.source import LocDict, locate
 from assay.core.checks import CheckKind, TargetType
+from assay.core.conditions import ConditionError
+from assay.core.conditions import parse as parse_condition
 from assay.core.errors import Problem
 from assay.core.registry import Registry, suggest
 
@@ -91,6 +93,7 @@ def check_semantics(
                 spath = (*gpath, phase, si)
                 step.location = locate(raw, spath)
                 _check_paths(step, raw, spath, problems)
+                _check_conditions(step, raw, spath, problems)
                 _check_step(suite, step, raw, spath, target_name, checks, problems)
 
 
@@ -111,6 +114,26 @@ def _check_paths(step: Step, raw: LocDict, spath: tuple[Any, ...], problems: lis
                     f"invalid JMESPath '{expr}': {str(exc).splitlines()[0]}",
                     locate(raw, (*spath, *where)),
                     f"{label}.{'.'.join(map(str, where))}",
+                )
+            )
+
+
+def _check_conditions(
+    step: Step, raw: LocDict, spath: tuple[Any, ...], problems: list[Problem]
+) -> None:
+    """Conditions are parsed when the suite loads; errors point at the condition's line."""
+    label = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in spath)[1:]
+    for i, source in enumerate(step.expect.conditions):
+        if "${" in source:
+            continue  # completed by step outputs at run time
+        try:
+            parse_condition(source)
+        except ConditionError as exc:
+            problems.append(
+                Problem(
+                    f"invalid condition {source!r}: {exc}",
+                    locate(raw, (*spath, "expect", "conditions", i)),
+                    f"{label}.expect.conditions[{i}]",
                 )
             )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -13,6 +14,8 @@ from jmespath.exceptions import JMESPathError
 
 from assay.config.models import BodyExpectation, Expectation
 from assay.core.checks import Observation
+from assay.core.conditions import Condition, ConditionError
+from assay.core.conditions import parse as parse_condition
 from assay.core.errors import CheckFailure
 
 MATCHERS = {"equals", "regex", "contains", "exists", "length"}
@@ -194,6 +197,39 @@ def body_mismatches(want: BodyExpectation, obs: Observation) -> list[str]:
     return out
 
 
+@functools.lru_cache(maxsize=4096)
+def _condition(source: str) -> Condition:
+    return parse_condition(source)
+
+
+def condition_context(obs: Observation) -> dict[str, Any]:
+    """The check's own placeholders, completed from what every observation has."""
+    context = obs.context
+    if "STATUS" not in context and obs.http_status is not None:
+        context["STATUS"] = obs.http_status
+    if "RESPONSE_TIME" not in context and "total" in obs.timings:
+        context["RESPONSE_TIME"] = obs.timings["total"] * 1000
+    if "BODY" not in context and obs.body is not None:
+        context["BODY"] = obs.body
+    return context
+
+
+def condition_failures(conditions: list[str], obs: Observation) -> list[str]:
+    if not conditions:
+        return []
+    context = condition_context(obs)
+    out = []
+    for source in conditions:
+        try:
+            outcome = _condition(source).evaluate(context)
+        except ConditionError as exc:  # only when outputs filled in something unparsable
+            out.append(f"condition {source!r}: {exc}")
+            continue
+        if not outcome.ok:
+            out.append(f"condition failed: {outcome.text}")
+    return out
+
+
 def evaluate(expect: Expectation, obs: Observation) -> None:
     """Raise ``CheckFailure`` listing every way ``obs`` contradicts ``expect``."""
     problems: list[str] = []
@@ -223,5 +259,6 @@ def evaluate(expect: Expectation, obs: Observation) -> None:
             problems += subset(expect.contains, obs.data)
         if expect.body is not None:
             problems += body_mismatches(expect.body, obs)
+        problems += condition_failures(expect.conditions, obs)
     if problems:
         raise CheckFailure("; ".join(problems), {"mismatches": problems})

@@ -33,6 +33,10 @@ def is_expected(obs: Observation, expect: Expectation) -> bool:
         return True
     if obs.http_status is not None and obs.http_status in expect.statuses():
         return True
+    if expect.conditions and expect.status_decides:
+        from assay.engine.expect import condition_failures  # expect imports this module's peers
+
+        return not condition_failures(expect.conditions, obs)
     return expect.success is False and not expect.error_codes() and not expect.statuses()
 
 
