@@ -68,8 +68,9 @@ def cli() -> None:
     """assay verifies that deployed systems really work.
 
     \b
-    Write suites (YAML) of checks against targets: an S3-compatible store today, with
-    HTTP, AWS and stacks to come. `endpoint: embedded` starts a local S3 for the run.
+    Write suites (YAML) of checks against targets: S3-compatible stores (type: s3), HTTP
+    services (type: http), and hosts' ports, certificates and names (type: net).
+    `endpoint: embedded` starts a local S3 for the run.
 
     \b
     Start here:
