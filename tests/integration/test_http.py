@@ -747,3 +747,74 @@ groups:
     assert "suite.yaml:13" in text
     assert "invalid condition '[STATS] == 200'" in text
     assert "did you mean [STATUS]" in text
+
+
+class _ForwardProxy:
+    """A real HTTP forward proxy on loopback: absolute-form requests, relayed and counted."""
+
+    def __init__(self) -> None:
+        import http.client
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        from urllib.parse import urlsplit
+
+        self.seen: list[str] = []
+        seen = self.seen
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                return
+
+            def do_GET(self) -> None:
+                seen.append(self.path)
+                url = urlsplit(self.path)
+                conn = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
+                headers = {k: v for k, v in self.headers.items() if k.lower() != "proxy-connection"}
+                headers["Via"] = "1.1 assay-test-proxy"
+                conn.request(
+                    "GET", url.path + (f"?{url.query}" if url.query else ""), headers=headers
+                )
+                reply = conn.getresponse()
+                data = reply.read()
+                conn.close()
+                self.send_response(reply.status)
+                self.send_header("Content-Type", reply.getheader("Content-Type", "text/plain"))
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join()
+
+
+def test_http_requests_go_through_the_configured_proxy(
+    write_suite: Writer, run_suite: Runner, base: dict[str, str]
+) -> None:
+    proxy = _ForwardProxy()
+    try:
+        path = write_suite("""\
+targets:
+  api: {type: http, base_url: "${BASE}", proxy: "${PROXY}"}
+groups:
+  - name: g
+    test:
+      - name: through the proxy
+        http.request: {path: /echo, query: {q: "1"}}
+        expect: {fields: {body.headers.via: "1.1 assay-test-proxy", body.query.q: "1"}}
+""")
+        run = run_suite(path, {**base, "PROXY": proxy.url})
+    finally:
+        proxy.close()
+    (step,) = run.results
+    assert step.status is Status.PASSED, step.message
+    assert proxy.seen == [f"{base['BASE'].rstrip('/')}/echo?q=1"]
