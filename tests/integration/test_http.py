@@ -410,11 +410,22 @@ def test_http_observation_context_timings_and_digest(http_service: HttpService) 
         target.close()
     assert obs.success and obs.http_status == 200 and obs.error_code is None
     assert obs.body == b'{"key":"accepted"}'
-    assert obs.body_digest == {
-        "size": len(obs.body),
-        "sha256": hashlib.sha256(obs.body).hexdigest(),
-        "md5": hashlib.md5(obs.body, usedforsecurity=False).hexdigest(),
-    }
+    assert obs.body_digest is None  # a kept body is digested only when an expectation asks
+    from assay.config.models import Expectation
+    from assay.engine.expect import evaluate
+
+    evaluate(
+        Expectation.model_validate(
+            {
+                "body": {
+                    "size": len(obs.body),
+                    "sha256": hashlib.sha256(obs.body).hexdigest(),
+                    "md5": hashlib.md5(obs.body, usedforsecurity=False).hexdigest(),
+                }
+            }
+        ),
+        obs,
+    )
     assert obs.data["body"] == {"key": "accepted"}
     assert obs.data["request"]["headers"]["x-api-key"] == "***"
     assert set(obs.timings) == {"connect", "first_byte", "total"}
@@ -818,3 +829,25 @@ groups:
     (step,) = run.results
     assert step.status is Status.PASSED, step.message
     assert proxy.seen == [f"{base['BASE'].rstrip('/')}/echo?q=1"]
+
+
+def test_http_large_bodies_are_hashed_while_streaming(http_service: HttpService) -> None:
+    from assay.checks.http.response import KEEP_BODY
+
+    target = HttpTargetType().open(
+        "t", HttpSettings.model_validate({"base_url": http_service.url}), 1
+    )
+    try:
+        size = KEEP_BODY + 4096
+        call = CheckCall(
+            target=target,
+            credential="",
+            timeout=10,
+            params={"path": "/echo", "method": "POST", "body": "x" * size},
+        )
+        obs = HttpRequest().run(call)
+    finally:
+        target.close()
+    assert obs.body is None  # not kept: over KEEP_BODY
+    assert obs.body_digest is not None and obs.body_digest["size"] > KEEP_BODY
+    assert len(obs.body_digest["sha256"]) == 64

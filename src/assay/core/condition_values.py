@@ -124,6 +124,11 @@ def _header(headers: object, name: str) -> Any:
     return Absent(MISSING)
 
 
+def json_seed(body: object, value: Any) -> dict[str, Any]:
+    """Context entries telling conditions that ``body`` is already parsed as ``value``."""
+    return {JSON_CACHE: _Parsed(body, value)}
+
+
 def _json(context: Mapping[str, Any], body: object) -> Any:
     """The body as JSON, parsed once per context: the parse is cached in the context."""
     cached = context.get(JSON_CACHE)

@@ -26,12 +26,21 @@ from assay.core.condition_values import (
     Right,
     Value,
     is_number,
+    json_seed,
     number,
     verdict,
 )
 from assay.core.registry import suggest
 
-__all__ = ["JSON_CACHE", "PLACEHOLDERS", "Condition", "ConditionError", "Outcome", "parse"]
+__all__ = [
+    "JSON_CACHE",
+    "PLACEHOLDERS",
+    "Condition",
+    "ConditionError",
+    "Outcome",
+    "json_seed",
+    "parse",
+]
 
 # name -> kind: what a bare value on the right must be ("ms" and "s" also take durations)
 PLACEHOLDERS: dict[str, str] = {

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from assay.checks.http.contract import OpenApiContract
 from assay.checks.http.request import HttpRequest
 from assay.checks.http.target import HttpCredential, HttpSettings, HttpTarget, HttpTargetType
 from assay.core.checks import CHECKS, TARGETS
 
 TARGETS.register("http", HttpTargetType())
 CHECKS.register("http.request", HttpRequest())
+CHECKS.register("openapi.contract", OpenApiContract())
 
-__all__ = ["HttpCredential", "HttpRequest", "HttpSettings", "HttpTarget", "HttpTargetType"]
+__all__ = [
+    "HttpCredential",
+    "HttpRequest",
+    "HttpSettings",
+    "HttpTarget",
+    "HttpTargetType",
+    "OpenApiContract",
+]

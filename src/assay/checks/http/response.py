@@ -11,6 +11,7 @@ import httpx
 
 from assay.checks.http.errors import TRANSIENT_STATUS
 from assay.core.checks import Observation
+from assay.core.conditions import json_seed
 from assay.core.secrets import MASK, redact
 
 KEEP_BODY = 1024 * 1024  # bodies up to this size are kept (for equals/contains and JSON)
@@ -19,19 +20,30 @@ MESSAGE_SNIPPET = 200
 
 
 def read_body(response: httpx.Response) -> tuple[bytes | None, dict[str, Any]]:
-    """Stream the (decoded) body: digest it all, keep it when small. Returns (body, digest)."""
-    sha, md5, size = hashlib.sha256(), hashlib.md5(usedforsecurity=False), 0
-    kept: list[bytes] | None = []
+    """Stream the (decoded) body; keep it when small. Returns (body, digest).
+
+    A kept body is digested only if an expectation asks (the engine does it then); a large
+    one is hashed while it streams, since it is not kept. The digest always has ``size``.
+    """
+    size = 0
+    kept: list[bytes] = []
+    sha = md5 = None
     for chunk in response.iter_bytes():
+        size += len(chunk)
+        if sha is None and size <= KEEP_BODY:
+            kept.append(chunk)
+            continue
+        if sha is None or md5 is None:  # just outgrew KEEP_BODY: hash what was kept
+            sha, md5 = hashlib.sha256(), hashlib.md5(usedforsecurity=False)
+            for part in kept:
+                sha.update(part)
+                md5.update(part)
+            kept = []
         sha.update(chunk)
         md5.update(chunk)
-        size += len(chunk)
-        if kept is not None:
-            kept.append(chunk)
-            if size > KEEP_BODY:
-                kept = None
-    digest = {"size": size, "sha256": sha.hexdigest(), "md5": md5.hexdigest()}
-    return (b"".join(kept) if kept is not None else None), digest
+    if sha is None or md5 is None:
+        return b"".join(kept), {"size": size}
+    return None, {"size": size, "sha256": sha.hexdigest(), "md5": md5.hexdigest()}
 
 
 def masked_headers(items: Iterable[tuple[str, str]], secret: set[str]) -> dict[str, str]:
@@ -106,13 +118,19 @@ def observe(
         message=message,
         data=data,
         body=body,
-        body_digest=digest,
+        body_digest=digest if "sha256" in digest else None,
         transient=status in TRANSIENT_STATUS,
         timings=timings,
         context={
             "STATUS": status,
             "RESPONSE_TIME": timings["total"] * 1000.0,
             "BODY": body,
+            # the JSON parsed above serves every [BODY] condition: no second parse
+            **(
+                json_seed(body, value)
+                if body is not None and isinstance(value, dict | list)
+                else {}
+            ),
             "HEADER": headers,
             "CONNECTED": True,
             "IP": peer,

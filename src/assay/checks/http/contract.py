@@ -1,0 +1,335 @@
+"""``openapi.contract``: run schemathesis against a deployed API's OpenAPI document.
+
+The document is fetched through the target's own client (headers, TLS, credential), cases are
+generated per operation with hypothesis (positive and negative, ``max_examples`` each, a fixed
+``seed``), sent through that client, and judged by schemathesis's response checks. Every
+distinct failure becomes an entry of the observation's ``failures``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+
+from assay.checks.http.params import RequestSpec
+from assay.checks.http.request import authenticate
+from assay.checks.http.target import HttpTarget
+from assay.core.checks import CheckCall, Observation, ParamProblem
+from assay.core.registry import suggest
+from assay.core.secrets import redact
+
+KEYS = ("schema", "max_examples", "seed", "checks", "modes", "operations")
+# schemathesis checks that judge one response (the others re-send requests on their own)
+KNOWN_CHECKS = (
+    "not_a_server_error",
+    "status_code_conformance",
+    "content_type_conformance",
+    "response_headers_conformance",
+    "response_schema_conformance",
+    "negative_data_rejection",
+    "positive_data_acceptance",
+)
+DEFAULT_CHECKS = KNOWN_CHECKS[:3] + KNOWN_CHECKS[4:5]
+MODES = ("positive", "negative")
+MAX_FAILURES = 20
+
+
+class _SchemaError(Exception):
+    def __init__(self, code: str, message: str, unreachable: bool = False) -> None:
+        super().__init__(message)
+        self.code, self.unreachable = code, unreachable
+
+
+def _names(params: Mapping[str, Any], key: str, known: tuple[str, ...]) -> list[ParamProblem]:
+    value = params[key]
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        return [ParamProblem((key,), f"'{key}' must be a non-empty list of names")]
+    return [
+        ParamProblem(
+            (key, i), f"unknown {key[:-1]} '{v}'{suggest(v, known)}: one of {', '.join(known)}"
+        )
+        for i, v in enumerate(value)
+        if v not in known
+    ]
+
+
+def validate(params: Mapping[str, Any]) -> list[ParamProblem]:
+    """Every problem in the step's parameters, each at the parameter it concerns."""
+    problems = [
+        ParamProblem(
+            (k,), f"unknown parameter '{k}'{suggest(str(k), KEYS)}; valid: {', '.join(KEYS)}"
+        )
+        for k in params
+        if k not in KEYS
+    ]
+    if not isinstance(params.get("schema"), str) or not params["schema"]:
+        problems.append(ParamProblem(("schema",), "'schema' (path, URL or file://) is required"))
+    examples = params.get("max_examples", 20)
+    if isinstance(examples, bool) or not isinstance(examples, int) or not 1 <= examples <= 1000:
+        problems.append(ParamProblem(("max_examples",), "'max_examples' must be 1..1000"))
+    if isinstance(params.get("seed", 0), bool) or not isinstance(params.get("seed", 0), int):
+        problems.append(ParamProblem(("seed",), "'seed' must be an integer"))
+    for key, known in (("checks", KNOWN_CHECKS), ("modes", MODES)):
+        if key in params:
+            problems += _names(params, key, known)
+    ops = params.get("operations", [])
+    if not isinstance(ops, list) or not all(isinstance(o, str) and o for o in ops):
+        problems.append(
+            ParamProblem(
+                ("operations",), "'operations' must be a list of operationIds or 'GET /path'"
+            )
+        )
+    return problems
+
+
+def _parse(text: str, where: str) -> dict[str, Any]:
+    try:
+        document = json.loads(text) if text.lstrip().startswith("{") else yaml.safe_load(text)
+    except (ValueError, yaml.YAMLError) as exc:
+        raise _SchemaError("InvalidSchema", f"{where} is neither JSON nor YAML: {exc}") from None
+    if not isinstance(document, dict):
+        raise _SchemaError("InvalidSchema", f"{where} is not an OpenAPI document (a mapping)")
+    return document
+
+
+def _fetch(
+    target: HttpTarget, where: str, auth: httpx.Auth | None, extra: dict[str, str], timeout: float
+) -> dict[str, Any]:
+    """The raw document: a local file, or a GET through the target's client."""
+    if where.startswith("file://"):
+        try:
+            return _parse(Path(where.removeprefix("file://")).read_text("utf-8"), where)
+        except OSError as exc:
+            raise _SchemaError("SchemaUnavailable", f"cannot read {where}: {exc}") from None
+    try:
+        response = target.client.get(where, auth=auth, headers=extra, timeout=timeout)
+    except httpx.RequestError as exc:
+        text = str(exc) or type(exc).__name__
+        raise _SchemaError("SchemaUnavailable", f"schema {where}: {text}", True) from None
+    if response.status_code >= 400:
+        raise _SchemaError("SchemaUnavailable", f"schema {where}: HTTP {response.status_code}")
+    return _parse(response.text, where)
+
+
+def _load(document: dict[str, Any]) -> Any:
+    import schemathesis
+    from schemathesis.core.errors import LoaderError
+
+    try:
+        schema = schemathesis.openapi.from_dict(document, config=schemathesis.Config())
+    except LoaderError as exc:
+        raise _SchemaError("InvalidSchema", str(exc).splitlines()[0]) from None
+    return schema
+
+
+class _Runner:
+    """Generates and sends the cases of one run; collects distinct failures."""
+
+    def __init__(self, target: HttpTarget, call: CheckCall, deadline: float) -> None:
+        from schemathesis.checks import CHECKS, load_all_checks
+
+        load_all_checks()
+        self.target, self.deadline = target, deadline
+        self.auth, self.extra, _ = authenticate(RequestSpec(), target, call.credential)
+        self.checks = CHECKS.get_by_names(list(call.params.get("checks", DEFAULT_CHECKS)))
+        self.timeout = min(target.settings.timeout, call.timeout)
+        self.cases = 0
+        self.failures: dict[tuple[str, ...], dict[str, Any]] = {}
+        self.complete = True
+
+    def record(self, label: str, check: str, message: str, status: int | None, curl: str) -> None:
+        line = next((t for t in message.splitlines() if t.strip()), check)
+        key = (label, check, line)
+        if key not in self.failures:
+            self.failures[key] = {
+                "operation": label,
+                "check": check,
+                "message": redact(line),
+                "status": status,
+                "reproduce": redact(curl),
+            }
+
+    def send(self, operation: Any, case: Any) -> None:
+        from schemathesis.core.failures import FailureGroup
+
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            self.complete = False
+            return
+        self.cases += 1
+        kwargs = case.as_transport_kwargs(base_url=self.target.settings.base_url)
+        headers = {**self.extra, **kwargs.get("headers", {})}
+        if cookies := kwargs.get("cookies"):
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
+        body = {key: kwargs[key] for key in ("json", "files") if key in kwargs}
+        data = kwargs.get("data")
+        if isinstance(data, str | bytes):
+            body["content"] = data
+        elif data is not None:
+            body["data"] = data
+        curl = case.as_curl_command(headers=headers, base_url=self.target.settings.base_url)
+        try:
+            response = self.target.client.request(
+                kwargs["method"],
+                kwargs["url"],
+                params=kwargs.get("params"),
+                headers=headers,
+                auth=self.auth,
+                timeout=min(self.timeout, remaining),
+                **body,
+            )
+        except (httpx.LocalProtocolError, httpx.InvalidURL, UnicodeError):
+            self.cases -= 1  # a case that HTTP cannot carry (a generated header value)
+            return
+        except httpx.RequestError as exc:
+            self.record(operation.label, "request", str(exc) or type(exc).__name__, None, curl)
+            return
+        try:
+            case.validate_response(response, checks=self.checks, headers=headers)
+        except FailureGroup as group:
+            for failure in group.exceptions:
+                check = next(iter(getattr(failure, "checks", ())), type(failure).__name__)
+                text = f"{failure.title}: {failure.message}" if failure.message else failure.title
+                self.record(operation.label, check, text, response.status_code, curl)
+
+    def run_operation(self, operation: Any, modes: list[str], examples: int, seed: int) -> None:
+        from hypothesis import HealthCheck, Phase, given, settings
+        from hypothesis import seed as fixed_seed
+        from hypothesis.errors import Unsatisfiable
+        from schemathesis import GenerationMode
+
+        def test(case: Any) -> None:
+            self.send(operation, case)
+
+        for mode in modes:
+            strategy = operation.as_strategy(generation_mode=GenerationMode(mode))
+            options = settings(
+                max_examples=examples,
+                database=None,
+                deadline=None,
+                suppress_health_check=list(HealthCheck),
+                phases=[Phase.explicit, Phase.generate],
+            )
+            # Unsatisfiable: nothing to negate (no parameters), or nothing valid to generate
+            generate: Any = given(strategy)
+            runnable: Any = fixed_seed(seed)(options(generate(test)))
+            with contextlib.suppress(Unsatisfiable):
+                runnable()
+
+
+def _select(schema: Any, wanted: list[str], runner: _Runner) -> list[Any]:
+    """The operations to test; an ``operations`` filter that matches nothing is an error."""
+    from schemathesis.core.result import Ok
+
+    chosen: list[Any] = []
+    seen: set[str] = set()
+    known: list[str] = []
+    for result in schema.get_all_operations():
+        if not isinstance(result, Ok):
+            runner.record("(schema)", "invalid_operation", str(result.err()), None, "")
+            continue
+        operation = result.ok()
+        names = {operation.label, operation.definition.raw.get("operationId")}
+        known += [str(name) for name in names]
+        hits = {w for w in wanted if w in names or w.upper() == operation.label.upper()}
+        if hits or not wanted:
+            chosen.append(operation)
+            seen |= hits
+    if missing := [w for w in wanted if w not in seen]:
+        hints = "".join(suggest(m, known) for m in missing)
+        raise ValueError(f"no operation matches {', '.join(missing)}{hints}")
+    return chosen
+
+
+class OpenApiContract:
+    """The ``openapi.contract`` check kind."""
+
+    name = "openapi.contract"
+    family = "http"
+    target_types = ("http",)
+    description = "Run schemathesis against an OpenAPI document; each contract failure is reported."
+
+    def validate(self, params: Mapping[str, Any]) -> list[ParamProblem]:
+        return validate(params)
+
+    def params_schema(self) -> dict[str, Any]:
+        names = {"type": "array", "minItems": 1, "items": {"type": "string"}}
+        return {
+            "type": "object",
+            "properties": {
+                "schema": {"type": "string", "description": "Path, absolute URL or file://."},
+                "max_examples": {"type": "integer", "minimum": 1, "maximum": 1000},
+                "seed": {"type": "integer"},
+                "checks": {**names, "items": {"enum": list(KNOWN_CHECKS)}},
+                "modes": {**names, "items": {"enum": list(MODES)}},
+                "operations": names,
+            },
+            "required": ["schema"],
+            "additionalProperties": False,
+        }
+
+    def run(self, call: CheckCall) -> Observation:
+        target = call.target
+        if not isinstance(target, HttpTarget):
+            raise TypeError(f"openapi.contract needs an http target, not {type(target).__name__}")
+        t0 = time.monotonic()
+        params = call.params
+        runner = _Runner(target, call, t0 + call.timeout * 0.9)
+        try:
+            document = _fetch(
+                target, str(params["schema"]), runner.auth, runner.extra, runner.timeout
+            )
+            schema = _load(document)
+        except _SchemaError as exc:
+            return Observation(
+                success=False,
+                error_code=exc.code,
+                message=redact(str(exc)),
+                unreachable=exc.unreachable,
+                timings={"total": time.monotonic() - t0},
+            )
+        operations = _select(schema, list(params.get("operations", [])), runner)
+        for operation in operations:
+            runner.run_operation(
+                operation,
+                list(params.get("modes", MODES)),
+                int(params.get("max_examples", 20)),
+                int(params.get("seed", 0)),
+            )
+        tested = [operation.label for operation in operations]
+        return self._observe(runner, tested, time.monotonic() - t0)
+
+    @staticmethod
+    def _observe(runner: _Runner, tested: list[str], total: float) -> Observation:
+        failures = list(runner.failures.values())
+        data = {
+            "operations": len(tested),
+            "cases": runner.cases,
+            "complete": runner.complete,
+            "failures": failures[:MAX_FAILURES],
+        }
+        if not failures:
+            plural = "" if len(tested) == 1 else "s"
+            message = f"{len(tested)} operation{plural}, {runner.cases} cases, no contract failures"
+            return Observation(success=True, message=message, data=data, timings={"total": total})
+        failing = {f["operation"] for f in failures}
+        first = failures[0]
+        message = (
+            f"{len(failures)} contract failure{'s' if len(failures) > 1 else ''} in "
+            f"{len(failing)} of {len(tested)} operations: "
+            f"{first['operation']}: {first['check']}: {first['message']}"
+        )
+        return Observation(
+            success=False,
+            error_code="ContractViolation",
+            message=message,
+            data=data,
+            timings={"total": total},
+        )

@@ -1,0 +1,95 @@
+"""A small FastAPI app with an OpenAPI document, for ``openapi.contract``.
+
+``build_app(buggy=True)`` breaks its own contract in one place: ``GET /items/{item_id}``
+declares ``{id: int, name: str}`` but answers ``name: null`` for odd ids. ``buggy=False`` is the
+same app keeping its word. ``ContractService`` serves one with uvicorn in a background thread
+on a free loopback port (the pattern of ``http_service.HttpService``).
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI, Path
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+
+class Item(BaseModel):
+    id: int
+    name: str
+
+
+class NewItem(BaseModel):
+    name: str = Field(min_length=1, max_length=20)
+    quantity: int = Field(ge=0, le=1000)
+
+
+class Created(BaseModel):
+    id: int
+    name: str
+    quantity: int
+
+
+def build_app(buggy: bool) -> FastAPI:
+    """The items API; ``buggy`` makes ``GET /items/{item_id}`` break its response schema."""
+    app = FastAPI(title="items", version="1.0.0")
+
+    @app.get("/health", operation_id="health")
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get(
+        "/items/{item_id}",
+        operation_id="getItem",
+        response_model=Item,
+        responses={404: {"description": "No such item"}},
+    )
+    def get_item(item_id: int = Path(ge=0, le=10_000)) -> Any:
+        if item_id >= 5_000:
+            return JSONResponse({"detail": "no such item"}, status_code=404)
+        name = None if buggy and item_id % 2 else f"item-{item_id}"
+        # JSONResponse bypasses FastAPI's response validation, as a real bug would
+        return JSONResponse({"id": item_id, "name": name})
+
+    @app.post(
+        "/items",
+        operation_id="createItem",
+        response_model=Created,
+        status_code=201,
+        responses={400: {"description": "Malformed JSON"}},  # FastAPI's own, undeclared
+    )
+    def create_item(item: NewItem) -> Created:
+        return Created(id=1, name=item.name, quantity=item.quantity)
+
+    return app
+
+
+class ContractService:
+    """One variant of the app on 127.0.0.1 and a free port, served by uvicorn in a thread."""
+
+    def __init__(self, buggy: bool) -> None:
+        config = uvicorn.Config(
+            build_app(buggy),
+            host="127.0.0.1",
+            port=0,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            ws="none",
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, name="contract-app", daemon=True)
+        self.thread.start()
+        while not self.server.started:
+            if not self.thread.is_alive():
+                raise RuntimeError("the contract test app did not start")
+            self.thread.join(0.01)
+        port = self.server.servers[0].sockets[0].getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}"
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
