@@ -7,6 +7,7 @@ mapping with exactly one check-kind key (``s3.PutObject: {...}``) plus step opti
 
 from __future__ import annotations
 
+import json
 from functools import cached_property
 from typing import Annotated, Any, Literal
 
@@ -225,6 +226,11 @@ class Step(StrictModel):
     @property
     def label(self) -> str:
         return self.name or self.kind
+
+    @cached_property
+    def params_have_refs(self) -> bool:
+        """Whether the parameters refer to step outputs (resolved when the step runs)."""
+        return "${" in json.dumps(self.params, default=str)
 
     @cached_property
     def has_output_refs(self) -> bool:

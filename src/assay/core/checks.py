@@ -55,6 +55,9 @@ class CheckCall:
     params: dict[str, Any]
     timeout: float
     debug: bool = False
+    # True when params are exactly what the loader validated (no step outputs filled in),
+    # so a check need not validate them again
+    validated: bool = False
 
 
 class Target(Protocol):

@@ -98,7 +98,7 @@ class StepExecutor:
         with scope.lock:
             outputs = dict(scope.outputs)
         try:
-            params = resolve_outputs(step.params, outputs)
+            params = resolve_outputs(step.params, outputs) if step.params_have_refs else step.params
             expect = step.expect
             if step.has_output_refs:
                 expect = Expectation.model_validate(
@@ -116,6 +116,7 @@ class StepExecutor:
             params=params,
             timeout=timeout,
             debug=step.debug,
+            validated=not step.params_have_refs,
         )
         obs = self._attempts(kind.run, call, policy, expect, result, explicit is not None)
         if obs is None:

@@ -168,11 +168,13 @@ def _flag(value: Any) -> bool:
     return text == "true"
 
 
-def prepare(params: Mapping[str, Any]) -> RequestSpec:
-    """Normalise resolved parameters; values from outputs are checked here, not at load."""
-    bad = validate({k: v for k, v in params.items() if k not in ("timeout", "follow_redirects")})
-    if bad:
-        raise ValueError("; ".join(p.message for p in bad))
+def prepare(params: Mapping[str, Any], validated: bool = False) -> RequestSpec:
+    """Normalise parameters; values filled in from outputs are checked here, not at load."""
+    if not validated:
+        ignored = ("timeout", "follow_redirects")
+        bad = validate({k: v for k, v in params.items() if k not in ignored})
+        if bad:
+            raise ValueError("; ".join(p.message for p in bad))
     spec = RequestSpec(method=str(params.get("method", "GET")).upper())
     spec.path = str(params.get("path", ""))
     spec.headers = {str(k): _text(v) for k, v in (params.get("headers") or {}).items()}

@@ -112,7 +112,7 @@ class HttpRequest:
         target = call.target
         if not isinstance(target, HttpTarget):
             raise TypeError(f"http.request needs an http target, not {type(target).__name__}")
-        spec = prepare(call.params)
+        spec = prepare(call.params, call.validated)
         auth, extra, secret = authenticate(spec, target, call.credential)
         timeout = min(spec.timeout or target.settings.timeout, call.timeout + GRACE)
         timer = TraceTimer()
