@@ -8,13 +8,13 @@ on a free loopback port (the pattern of ``http_service.HttpService``).
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
-import uvicorn
 from fastapi import FastAPI, Path
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+
+from tests.integration.http_service import HttpService
 
 
 class Item(BaseModel):
@@ -67,29 +67,8 @@ def build_app(buggy: bool) -> FastAPI:
     return app
 
 
-class ContractService:
+class ContractService(HttpService):
     """One variant of the app on 127.0.0.1 and a free port, served by uvicorn in a thread."""
 
     def __init__(self, buggy: bool) -> None:
-        config = uvicorn.Config(
-            build_app(buggy),
-            host="127.0.0.1",
-            port=0,
-            log_level="warning",
-            access_log=False,
-            lifespan="off",
-            ws="none",
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, name="contract-app", daemon=True)
-        self.thread.start()
-        while not self.server.started:
-            if not self.thread.is_alive():
-                raise RuntimeError("the contract test app did not start")
-            self.thread.join(0.01)
-        port = self.server.servers[0].sockets[0].getsockname()[1]
-        self.url = f"http://127.0.0.1:{port}"
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
+        super().__init__(app=build_app(buggy))

@@ -195,8 +195,10 @@ def make_tls_files(folder: Path) -> TlsFiles:
 class HttpService:
     """The app on 127.0.0.1 and a free port, served by uvicorn in a thread."""
 
-    def __init__(self, tls: TlsFiles | None = None, client_certs: bool = False) -> None:
-        self.app = build_app()
+    def __init__(
+        self, tls: TlsFiles | None = None, client_certs: bool = False, app: Any = None
+    ) -> None:
+        self.app = build_app() if app is None else app
         options: dict[str, Any] = {}
         if tls is not None:
             options = {"ssl_certfile": str(tls.server_cert), "ssl_keyfile": str(tls.server_key)}
