@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from assay.checks.http import HttpRequest, HttpSettings, HttpTargetType
+from assay.checks.http import HttpRequest, HttpSettings, HttpTarget, HttpTargetType
 from assay.config.loader import load_suite
 from assay.config.variables import Variables
 from assay.core.checks import CheckCall
@@ -428,9 +428,12 @@ def test_http_observation_context_timings_and_digest(http_service: HttpService) 
     )
     assert obs.data["body"] == {"key": "accepted"}
     assert obs.data["request"]["headers"]["x-api-key"] == "***"
-    assert set(obs.timings) == {"connect", "first_byte", "total"}
-    assert 0 < obs.timings["connect"] <= obs.timings["first_byte"] <= obs.timings["total"]
-    assert again.timings["connect"] == 0.0  # the pooled connection was reused
+    t = obs.timings
+    assert set(t) == {"dns", "connect", "first_byte", "total"}
+    assert t["dns"] > 0 and t["connect"] > 0
+    assert t["dns"] + t["connect"] <= t["first_byte"] <= t["total"]
+    # the pooled connection was reused: no lookup, no connect
+    assert again.timings["dns"] == again.timings["connect"] == 0.0
     context = obs.context
     assert context["STATUS"] == 200 and context["CONNECTED"] is True
     assert context["IP"] == "127.0.0.1" and context["BODY"] == obs.body
@@ -447,6 +450,59 @@ def test_http_transport_failure_context(raw_socket: RawSocketServer) -> None:
         target.close()
     assert not obs.success and obs.transient and not obs.unreachable
     assert obs.error_code == "ConnectionError" and obs.context == {"CONNECTED": False}
+
+
+def _open(url: str) -> HttpTarget:
+    return HttpTargetType().open(
+        "api", HttpSettings.model_validate({"type": "http", "base_url": url}), 1
+    )
+
+
+def test_http_dns_is_timed_apart_and_every_address_is_tried(
+    http_service: HttpService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A name whose first address refuses (127.0.0.2: loopback, nothing listens) falls
+    through to the next, as socket.create_connection would; the lookup is timed apart."""
+    real = socket.getaddrinfo
+    looked_up: list[str] = []
+
+    def getaddrinfo(host: str, port: object, *args: object, **kw: object) -> list[object]:
+        looked_up.append(host)
+        if host != "api.assay.test":
+            return real(host, port, *args, **kw)  # type: ignore[arg-type]
+        return [
+            (socket.AF_INET, socket.SOCK_STREAM, 6, "", (ip, port))
+            for ip in ("127.0.0.2", "127.0.0.1")
+        ]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    port = http_service.url.rsplit(":", 1)[1]
+    target = _open(f"http://api.assay.test:{port}")
+    try:
+        obs = HttpRequest().run(CheckCall(target, "", {"path": "/health"}, timeout=5))
+    finally:
+        target.close()
+    assert obs.success, obs.message
+    # the name once; the stdlib's connect then parses each literal IP it is given
+    assert looked_up.count("api.assay.test") == 1 and looked_up[0] == "api.assay.test"
+    assert obs.context["IP"] == "127.0.0.1"
+    t = obs.timings
+    assert t["dns"] > 0 and t["connect"] > 0 and t["dns"] + t["connect"] <= t["first_byte"]
+
+
+def test_http_a_name_that_does_not_resolve_is_unreachable(monkeypatch: pytest.MonkeyPatch) -> None:
+    def getaddrinfo(host: str, *args: object, **kw: object) -> list[object]:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    target = _open("http://nowhere.assay.test")
+    try:
+        obs = HttpRequest().run(CheckCall(target, "", {"path": "/"}, timeout=5))
+    finally:
+        target.close()
+    assert not obs.success and obs.unreachable and obs.error_code == "ConnectionError"
+    assert "Name or service not known" in obs.message
+    assert obs.timings["dns"] > 0 and obs.timings["connect"] == 0.0
 
 
 def test_http_probe(http_service: HttpService) -> None:
@@ -829,6 +885,7 @@ groups:
     (step,) = run.results
     assert step.status is Status.PASSED, step.message
     assert proxy.seen == [f"{base['BASE'].rstrip('/')}/echo?q=1"]
+    assert step.details["timings"]["connect"] > 0  # the connection to the proxy, timed
 
 
 def test_http_large_bodies_are_hashed_while_streaming(http_service: HttpService) -> None:

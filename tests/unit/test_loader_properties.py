@@ -56,11 +56,9 @@ FLOW = st.sampled_from([None, False, True])
 @pytest.fixture(scope="module", autouse=True)
 def _keep_secret_registry() -> Iterator[None]:
     """Loading registers secret values process-wide; random ones must not leak to other tests."""
-    saved = set(secrets._secrets)
+    saved = secrets.registered()
     yield
-    with secrets._lock:
-        secrets._secrets.clear()
-        secrets._secrets.update(saved)
+    secrets.restore(saved)
 
 
 @pytest.fixture(scope="module")

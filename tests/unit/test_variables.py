@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from assay.config.models import Expectation, has_reference
 from assay.config.variables import VariableError, Variables, resolve_outputs
 
 
@@ -67,3 +68,32 @@ def test_outputs_resolve_whole_values_keep_their_type() -> None:
 def test_outputs_missing_value_is_an_error() -> None:
     with pytest.raises(VariableError, match="output 'etag' has no value yet"):
         resolve_outputs("${etag}", {})
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ({"path": "/e/1", "query": {"a": [1, "b"]}}, False),
+        ({"path": "/users/${user_id}"}, True),
+        ({"headers": {"${name}": "x"}}, True),  # keys count too
+        ({"json": {"items": [{"id": 1}, {"token": "${inputs.token}"}]}}, True),
+        ({"n": 3, "flag": True, "none": None}, False),
+        (Expectation.model_validate({"conditions": ["[STATUS] == 200"]}), False),
+        (Expectation.model_validate({"fields": {"body.id": "${created_id}"}}), True),
+        (Expectation.model_validate({"conditions": ["[BODY].id == ${created_id}"]}), True),
+    ],
+    ids=[
+        "plain",
+        "value",
+        "key",
+        "nested-list",
+        "scalars",
+        "expect-plain",
+        "expect-field",
+        "expect-condition",
+    ],
+)
+def test_references_are_found_anywhere_in_params_and_expectations(
+    value: object, expected: bool
+) -> None:
+    assert has_reference(value) is expected

@@ -7,7 +7,6 @@ mapping with exactly one check-kind key (``s3.PutObject: {...}``) plus step opti
 
 from __future__ import annotations
 
-import json
 from functools import cached_property
 from typing import Annotated, Any, Literal
 
@@ -101,6 +100,19 @@ class TargetBase(StrictModel):
         if name:
             return name
         return self.default_credential or next(iter(self.credentials), None)
+
+
+def has_reference(value: Any) -> bool:
+    """Whether a string in ``value`` (keys included, models walked) still holds ``${``."""
+    if isinstance(value, str):
+        return "${" in value
+    if isinstance(value, BaseModel):
+        value = value.__dict__  # unset fields hold their defaults, which hold no references
+    if isinstance(value, dict):
+        return any(has_reference(k) or has_reference(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(has_reference(v) for v in value)
+    return False
 
 
 class BodyExpectation(StrictModel):
@@ -230,12 +242,12 @@ class Step(StrictModel):
     @cached_property
     def params_have_refs(self) -> bool:
         """Whether the parameters refer to step outputs (resolved when the step runs)."""
-        return "${" in json.dumps(self.params, default=str)
+        return has_reference(self.params)
 
     @cached_property
     def has_output_refs(self) -> bool:
         """Whether the expectation refers to step outputs (resolved when the step runs)."""
-        return "${" in self.expect.model_dump_json(exclude_unset=True)
+        return has_reference(self.expect)
 
 
 class Group(StrictModel):

@@ -28,6 +28,7 @@ ORDER: dict[str, Callable[[Any, Any], bool]] = {
 }
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _ESCAPES = str.maketrans({"\n": "\\n", "\r": "\\r", "\t": "\\t"})
+_EQUALITY = ("==", "!=")
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +60,9 @@ class Absent:
     reason: str
 
 
+Judgement = tuple[bool, Any, str]  # ok, the resolved value (or an Absent), a note
+
+
 @dataclass(frozen=True, slots=True)
 class _Parsed:
     """The cached JSON of ``body``; the identity check notices a context reused for another."""
@@ -67,17 +71,24 @@ class _Parsed:
     value: Any
 
 
-def verdict(
-    left: Left, comparator: str, right: Right, context: Mapping[str, Any]
-) -> tuple[bool, str]:
-    """Whether the condition holds in ``context``, and the Gatus-style text that shows why."""
+def judge(left: Left, comparator: str, right: Right, context: Mapping[str, Any]) -> Judgement:
+    """Whether the condition holds in ``context``: (ok, the resolved value, a note)."""
     value = resolve(left, context)
     if isinstance(value, Absent):
-        ok, shown = False, _clip(value.reason)
-    else:
-        ok, note = _compare(comparator, value, right)
-        shown = _show(value) + (f": {note}" if note else "")
-    return ok, f"{left} ({shown}) {comparator} {right.source}"
+        return False, value, ""
+    if right.func == "" and comparator in _EQUALITY and len(right.values) == 1:
+        # the common case, without the generator of _compare
+        return _equal(value, right.values[0]) == (comparator == "=="), value, ""
+    ok, note = _compare(comparator, value, right)
+    return ok, value, note
+
+
+def describe(left: Left, comparator: str, right: Right, value: Any, note: str) -> str:
+    """The Gatus-style text of a judgement: ``[STATUS] (503) == 200``."""
+    shown = _clip(value.reason) if isinstance(value, Absent) else _show(value)
+    if note:
+        shown += f": {note}"
+    return f"{left} ({shown}) {comparator} {right.source}"
 
 
 def is_number(value: object) -> bool:

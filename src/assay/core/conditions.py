@@ -25,10 +25,11 @@ from assay.core.condition_values import (
     Left,
     Right,
     Value,
+    describe,
     is_number,
     json_seed,
+    judge,
     number,
-    verdict,
 )
 from assay.core.registry import suggest
 
@@ -76,12 +77,45 @@ class ConditionError(ValueError):
         self.position = position
 
 
-@dataclass(frozen=True, slots=True)
 class Outcome:
-    """The verdict of one condition; ``text`` shows the resolved value, pass or fail."""
+    """The verdict of one condition; ``text`` shows the resolved value, pass or fail.
 
-    ok: bool
-    text: str
+    The text is built on first use: most conditions pass and nobody reads theirs.
+    """
+
+    __slots__ = ("_condition", "_note", "_text", "_value", "ok")
+
+    def __init__(self, ok: bool, text: str | None = None) -> None:
+        self.ok = ok
+        self._text = text
+        self._condition: Condition | None = None
+        self._value: Any = None
+        self._note = ""
+
+    @classmethod
+    def judged(cls, condition: Condition, ok: bool, value: Any, note: str) -> Outcome:
+        outcome = cls(ok)
+        outcome._condition, outcome._value, outcome._note = condition, value, note
+        return outcome
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            c = self._condition
+            assert c is not None  # an outcome is built with a text or from a judgement
+            self._text = describe(c.left, c.comparator, c.right, self._value, self._note)
+        return self._text
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Outcome):
+            return NotImplemented
+        return (self.ok, self.text) == (other.ok, other.text)
+
+    def __hash__(self) -> int:
+        return hash((self.ok, self.text))
+
+    def __repr__(self) -> str:
+        return f"Outcome(ok={self.ok!r}, text={self.text!r})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +133,7 @@ class Condition:
 
     def evaluate(self, context: Mapping[str, Any]) -> Outcome:
         """Compare; a value the context lacks is a failure, never an exception."""
-        return Outcome(*verdict(self.left, self.comparator, self.right, context))
+        return Outcome.judged(self, *judge(self.left, self.comparator, self.right, context))
 
 
 def parse(text: str) -> Condition:

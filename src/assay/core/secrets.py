@@ -14,21 +14,40 @@ from typing import Any
 MASK = "***"
 _lock = threading.Lock()
 _secrets: set[str] = set()
+# longest first, so a secret containing another is masked whole; rebuilt on registration,
+# since redact runs on every header and message and registration is rare
+_ordered: tuple[str, ...] = ()
 
 
 def register(*values: str | None) -> None:
     """Register secret values; very short values are ignored (they would mask noise)."""
+    global _ordered
     with _lock:
-        for value in values:
-            if value and len(value) >= 4:
-                _secrets.add(value)
+        fresh = {v for v in values if v and len(v) >= 4} - _secrets
+        if fresh:
+            _secrets.update(fresh)
+            _ordered = tuple(sorted(_secrets, key=len, reverse=True))
+
+
+def registered() -> frozenset[str]:
+    """The secrets registered so far (for tests that must restore the registry)."""
+    with _lock:
+        return frozenset(_secrets)
+
+
+def restore(values: frozenset[str]) -> None:
+    """Replace the registry with ``values`` (what ``registered()`` returned earlier)."""
+    global _ordered
+    with _lock:
+        _secrets.clear()
+        _secrets.update(values)
+        _ordered = tuple(sorted(_secrets, key=len, reverse=True))
 
 
 def redact(text: str) -> str:
-    if not _secrets or not text:
+    if not text:
         return text
-    # longest first, so a secret containing another is masked whole
-    for secret in sorted(_secrets, key=len, reverse=True):
+    for secret in _ordered:
         if secret in text:
             text = text.replace(secret, MASK)
     return text

@@ -13,7 +13,7 @@ from assay.checks.http.errors import from_request_error
 from assay.checks.http.params import SECRET_HEADERS, RequestSpec, prepare
 from assay.checks.http.response import observe, read_body
 from assay.checks.http.target import HttpCredential, HttpTarget
-from assay.checks.http.timings import TraceTimer, peer_address
+from assay.checks.http.timings import Exchange, peer_address
 from assay.core.checks import CheckCall, Observation, ParamProblem
 from assay.core.secrets import register as register_secret
 
@@ -73,7 +73,7 @@ def authenticate(
 
 
 def build(
-    client: httpx.Client, spec: RequestSpec, extra: dict[str, str], timeout: float, timer: Any
+    client: httpx.Client, spec: RequestSpec, extra: dict[str, str], timeout: float
 ) -> httpx.Request:
     """The request: step headers over the credential's, JSON encoded, query merged."""
     headers = {**extra, **spec.headers}
@@ -91,7 +91,6 @@ def build(
         headers=headers,
         content=content,
         timeout=timeout,
-        extensions={"trace": timer},
     )
 
 
@@ -115,23 +114,27 @@ class HttpRequest:
         spec = prepare(call.params, call.validated)
         auth, extra, secret = authenticate(spec, target, call.credential)
         timeout = min(spec.timeout or target.settings.timeout, call.timeout + GRACE)
-        timer = TraceTimer()
-        request = build(target.client, spec, extra, timeout, timer)
+        request = build(target.client, spec, extra, timeout)
         https = request.url.scheme == "https"
         redirects = (
             httpx.USE_CLIENT_DEFAULT if spec.follow_redirects is None else spec.follow_redirects
         )
+        exchange = Exchange()
+        exchange.begin()
         try:
             response = target.client.send(
                 request, auth=auth, follow_redirects=redirects, stream=True
             )
+            exchange.headers_received()  # a streamed send returns once the headers are in
             try:
-                peer = peer_address(response, timer)
+                peer = peer_address(response, exchange)
                 body, digest = read_body(response)
             finally:
                 response.close()
         except httpx.RequestError as exc:
             obs = from_request_error(exc, timeout)
-            obs.timings = timer.result(https)
+            obs.timings = exchange.result(https)
             return obs
-        return observe(response, body, digest, secret, peer, timer.result(https))
+        finally:
+            exchange.end()
+        return observe(response, body, digest, secret, peer, exchange.result(https))

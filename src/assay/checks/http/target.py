@@ -12,6 +12,7 @@ import certifi
 import httpx
 from pydantic import Field, SecretStr, field_validator, model_validator
 
+from assay.checks.http.timings import time_connections
 from assay.config.models import StrictModel, TargetBase
 from assay.core.errors import TargetUnreachable, UsageError
 from assay.core.secrets import redact
@@ -167,6 +168,7 @@ class HttpTarget:
             limits=httpx.Limits(max_connections=pool, max_keepalive_connections=pool),
             cookies=_no_cookies(),
         )
+        time_connections(self.client)
 
     def credential(self, name: str) -> HttpCredential | None:
         return self.settings.credentials.get(name) if name else None
