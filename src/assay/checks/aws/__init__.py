@@ -1,0 +1,18 @@
+"""The AWS family: an ``aws`` target, ``aws.call`` for any operation, resource descriptions.
+
+It also holds what every botocore-based family shares: the service models as parameter
+models (``model``), request and response bodies (``bodies``), the error boundary
+(``errors``), one operation as a check (``operation``) and the embedded moto server
+(``embedded``).
+"""
+
+from __future__ import annotations
+
+from assay.checks.aws.call import AwsCall
+from assay.checks.aws.target import AwsSettings, AwsTarget, AwsTargetType
+from assay.core.checks import CHECKS, TARGETS
+
+TARGETS.register("aws", AwsTargetType())
+CHECKS.register("aws.call", AwsCall())
+
+__all__ = ["AwsCall", "AwsSettings", "AwsTarget", "AwsTargetType"]
