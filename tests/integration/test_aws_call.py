@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import socket
+import subprocess
+import sys
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -204,6 +207,12 @@ groups:
             "aws.call.paginate: sqs GetQueueUrl has no pages to fetch",
         ),
         ("aws.call: {operation: GetQueueUrl}", "missing required parameter 'service'"),
+        (
+            "aws.resource: {type: 'AWS::SQS::Queu', name: q}",
+            "unknown resource type 'AWS::SQS::Queu' (did you mean 'AWS::SQS::Queue'?)",
+        ),
+        ("aws.sqs_queue: {name: q, id: q}", "give the resource's 'id' or its 'name'"),
+        ("aws.sqs_queue: {nme: q}", "unknown parameter 'nme' (did you mean 'name'?)"),
     ],
 )
 def test_aws_bad_parameters_are_located(write_suite: Writer, step: str, message: str) -> None:
@@ -293,8 +302,8 @@ groups:
     test:
       - aws.call: {service: sqs, operation: CreateQueue, params: {QueueName: "emb-${run.id}"}}
         outputs: {url: QueueUrl}
-      - aws.call: {service: sqs, operation: GetQueueAttributes, params: {QueueUrl: "${url}"}}
-        expect: {fields: {parameters.QueueUrl: {regex: "^http://127\\\\.0\\\\.0\\\\.1:[0-9]+/"}}}
+      - aws.sqs_queue: {id: "${url}"}
+        expect: {fields: {Url: {regex: "^http://127\\\\.0\\\\.0\\\\.1:[0-9]+/"}}}
       - aws.call: {service: sqs, operation: DeleteQueue, params: {QueueUrl: "${url}"}}
 """
     )
@@ -385,3 +394,47 @@ def test_aws_clients_are_shared_per_service_credential_and_region(moto_server: s
         assert target.describe()["endpoint"] == moto_server
     finally:
         target.close()
+
+
+def test_aws_secrets_never_reach_the_output(
+    write_suite: Writer, moto_server: str, aws_client: Callable[..., Any]
+) -> None:
+    secret_key = "aws-secret-key-7e1f0c"
+    parameter_value = "hunter2-parameter-value"
+    name = f"/assay/{uuid.uuid4().hex[:8]}/password"
+    aws_client("ssm").put_parameter(Name=name, Value=parameter_value, Type="SecureString")
+    path = write_suite(
+        TARGET
+        + f"""\
+groups:
+  - name: g
+    test:
+      - name: described
+        aws.ssm_parameter: {{name: "{name}"}}
+        debug: true
+      - name: failing
+        aws.ssm_parameter: {{name: "{name}"}}
+        expect: {{fields: {{Type: String}}}}
+      - name: call with the key in a message
+        aws.call: {{service: sqs, operation: GetQueueUrl, params: {{QueueName: "${{SECRET}}"}}}}
+"""
+    )
+    command = [sys.executable, "-m", "assay", "run", str(path), "--format", "json", "--quiet"]
+    done = subprocess.run(
+        [*command, "--var", f"ENDPOINT={moto_server}", "--var", f"SECRET={secret_key}"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    output = done.stdout + done.stderr
+    assert done.returncode == 1, output
+    assert secret_key not in output and parameter_value not in output
+    report = {r["name"]: r for r in json.loads(done.stdout)["results"]}
+    described = report["described"]
+    assert described["status"] == "passed"
+    assert described["details"]["response"]["Type"] == "SecureString"
+    assert described["details"]["response"]["Value"] is None
+    assert report["failing"]["status"] == "failed"
+    call = report["call with the key in a message"]
+    assert call["status"] == "failed" and "***" in json.dumps(call)

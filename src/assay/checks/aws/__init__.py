@@ -9,10 +9,13 @@ models (``model``), request and response bodies (``bodies``), the error boundary
 from __future__ import annotations
 
 from assay.checks.aws.call import AwsCall
+from assay.checks.aws.resource import AwsResource, ReadyMade, kinds
 from assay.checks.aws.target import AwsSettings, AwsTarget, AwsTargetType
 from assay.core.checks import CHECKS, TARGETS
 
 TARGETS.register("aws", AwsTargetType())
 CHECKS.register("aws.call", AwsCall())
+for kind in kinds():
+    CHECKS.register(kind.name, kind)
 
-__all__ = ["AwsCall", "AwsSettings", "AwsTarget", "AwsTargetType"]
+__all__ = ["AwsCall", "AwsResource", "AwsSettings", "AwsTarget", "AwsTargetType", "ReadyMade"]
