@@ -9,6 +9,7 @@ from typing import Any
 import boto3
 import pytest
 
+from assay.checks.aws import inventory
 from assay.core.results import RunResult, Status
 from tests.integration.moto_process import EVERYTHING, Keys, MotoProcess
 
@@ -103,3 +104,20 @@ groups:
     # a describe that is denied outright is the target's answer, not a missing resource
     assert denied.status is Status.FAILED and denied.error_code != "ResourceNotFound"
     assert limited.secret_key not in str(denied.details)
+
+
+def test_inventory_records_services_it_may_not_list(
+    enforced: tuple[MotoProcess, Keys, Keys],
+) -> None:
+    moto, owner, limited = enforced
+    clients(moto, owner)("sqs").create_queue(QueueName="perm-queue")
+    taken = inventory.take(clients(moto, limited), ["sqs", "dynamodb"])
+    assert set(taken.errors) == {"sqs"}
+    assert taken.errors["sqs"].startswith("listing SQS queues: HTTP 403")
+    full = inventory.take(clients(moto, owner), ["sqs", "dynamodb"])
+    assert "sqs.queue:perm-queue" in full and not full.errors
+    found = inventory.diff(full, taken)
+    assert found.incomplete == {"sqs": taken.errors["sqs"]}
+    assert found.deleted == []  # not listed is not deleted: unknown
+    assert not found.complete and not found.clean
+    assert found.lines() == [f"not listed: sqs ({taken.errors['sqs']})"]

@@ -3,7 +3,7 @@
 It also holds what every botocore-based family shares: the service models as parameter
 models (``model``), request and response bodies (``bodies``), the error boundary
 (``errors``), one operation as a check (``operation``) and the embedded moto server
-(``embedded``).
+(``embedded``). ``inventory`` takes stock of an account for leak detection.
 """
 
 from __future__ import annotations
