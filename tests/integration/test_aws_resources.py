@@ -174,6 +174,32 @@ def make_parameter(aws: Client, name: str) -> str:
     return parameter
 
 
+def make_policy(aws: Client, name: str) -> str:
+    arn: str = aws("iam").create_policy(
+        PolicyName=name,
+        Path="/team/",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}],
+            }
+        ),
+        Tags=[{"Key": "team", "Value": "data"}],
+    )["Policy"]["Arn"]
+    return arn
+
+
+def make_stack(aws: Client, name: str) -> str:
+    template = {
+        "Resources": {"Topic": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": name}}},
+        "Outputs": {"TopicArn": {"Value": {"Ref": "Topic"}}},
+    }
+    aws("cloudformation").create_stack(
+        StackName=name, TemplateBody=json.dumps(template), Tags=[{"Key": "team", "Value": "data"}]
+    )
+    return name
+
+
 @dataclass
 class Case:
     kind: str
@@ -182,6 +208,7 @@ class Case:
     fields: dict[str, Any]  # all must hold on the arranged resource
     wrong: dict[str, Any]  # one property the resource does not have
     noun: str
+    params: dict[str, Any] | None = None  # more parameters of the kind
 
 
 CASES = [
@@ -287,6 +314,37 @@ CASES = [
         {"Value": {"regex": "^http://"}},
         "SSM parameter",
     ),
+    Case(
+        "aws.iam_policy",
+        make_policy,
+        "id",
+        {"Path": "/team/", "Document.Statement[0].Action": "s3:GetObject", "Tags.team": "data"},
+        {"Document.Statement[0].Effect": "Deny"},
+        "IAM policy",
+    ),
+    Case(
+        "aws.cloudformation_stack",
+        make_stack,
+        "name",
+        {
+            "StackStatus": "CREATE_COMPLETE",
+            "Outputs.TopicArn": {"regex": "^arn:aws:sns:"},
+            "Resources.Topic.Type": "AWS::SNS::Topic",
+            "Tags.team": "data",
+            "TemplateSha256": {"regex": "^[0-9a-f]{64}$"},
+        },
+        {"Outputs.TopicArn": {"regex": ":elsewhere$"}},
+        "CloudFormation stack",
+    ),
+    Case(
+        "aws.resource",
+        make_queue,
+        "id",
+        {"Type": "sqs.queue", "Attributes.VisibilityTimeout": 45},
+        {"Fifo": True},
+        "SQS queue",
+        {"type": "aws_sqs_queue"},
+    ),
 ]
 
 
@@ -309,22 +367,26 @@ def test_resource_kind_passes_fails_and_reports_missing(
     name = f"res-{uuid.uuid4().hex[:10]}"
     ident = case.make(aws_client, name)
     missing = ident.replace(name, f"{name}-gone")
-    good, wrong, gone, absent = run_steps(
+    present, gone = (
+        {case.key: ident, **(case.params or {})},
+        {case.key: missing, **(case.params or {})},
+    )
+    good, wrong, failed, absent = run_steps(
         write_suite,
         run_suite,
         moto_server,
         [
-            {case.kind: {case.key: ident}, "expect": {"fields": case.fields}},
-            {case.kind: {case.key: ident}, "expect": {"fields": case.wrong}},
-            {case.kind: {case.key: missing}},
-            {case.kind: {case.key: missing}, "expect": {"error": "ResourceNotFound"}},
+            {case.kind: present, "expect": {"fields": case.fields}},
+            {case.kind: present, "expect": {"fields": case.wrong}},
+            {case.kind: gone},
+            {case.kind: gone, "expect": {"error": "ResourceNotFound"}},
         ],
     )
     assert good.status is Status.PASSED, good.message
     assert wrong.status is Status.FAILED
     assert next(iter(case.wrong)) in wrong.message
-    assert gone.status is Status.FAILED and gone.error_code == "ResourceNotFound"
-    assert f"{case.noun} '" in gone.message and "does not exist" in gone.message
+    assert failed.status is Status.FAILED and failed.error_code == "ResourceNotFound"
+    assert f"{case.noun} '" in failed.message and "does not exist" in failed.message
     assert absent.status is Status.PASSED
 
 
