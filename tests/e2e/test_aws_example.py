@@ -23,6 +23,12 @@ def assay(
 ) -> subprocess.CompletedProcess[str]:
     """The command, with no AWS settings from this machine's environment unless given."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    # boto3's chain would read ~/.aws and ask the instance metadata address (not loopback)
+    clean |= {
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "AWS_CONFIG_FILE": os.devnull,
+    }
     return subprocess.run(
         [sys.executable, "-m", "assay", *args],
         capture_output=True,
@@ -64,9 +70,10 @@ def test_aws_example_cleans_up_after_itself(
 
 
 def test_aws_without_credentials_is_an_error_that_says_what_to_do(moto_server: str) -> None:
-    done = assay("run", str(SUITE), "--var", f"AWS_ENDPOINT={moto_server}")
-    assert done.returncode == 3, done.stdout + done.stderr
-    assert "no AWS credentials: give the target a credential set" in done.stderr
+    for command in ("run", "validate --strict"):
+        done = assay(*command.split(), str(SUITE), "--var", f"AWS_ENDPOINT={moto_server}")
+        assert done.returncode == 3, done.stdout + done.stderr
+        assert "no AWS credentials: give the target a credential set" in done.stderr
 
 
 def test_aws_wrong_property_fails_with_exit_1(write_suite: Callable[..., Path]) -> None:

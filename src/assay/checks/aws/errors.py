@@ -41,6 +41,10 @@ THROTTLING = {
     "RequestTimeout",
 }
 TRANSIENT_STATUS = {500, 502, 503, 504}
+NO_CREDENTIALS = (
+    "no AWS credentials: give the target a credential set, or set AWS_ACCESS_KEY_ID and "
+    "AWS_SECRET_ACCESS_KEY (or AWS_PROFILE) in the environment"
+)
 
 
 class InvalidParameters(ValueError):
@@ -91,10 +95,7 @@ def from_exception(exc: Exception, service: str = "S3") -> Observation:
     if isinstance(exc, ParamValidationError):
         raise InvalidParameters(redact(str(exc))) from None
     if isinstance(exc, NoCredentialsError):
-        raise NoCredentials(
-            "no AWS credentials: give the target a credential set, or set AWS_ACCESS_KEY_ID "
-            "and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE) in the environment"
-        ) from None
+        raise NoCredentials(NO_CREDENTIALS) from None
     if isinstance(exc, EndpointConnectionError | ConnectTimeoutError):
         return Observation(
             success=False,

@@ -17,13 +17,14 @@ from urllib.parse import urlsplit
 import boto3
 import httpx
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 from pydantic import Field, field_validator, model_validator
 
 from assay.checks.aws import model
 from assay.checks.aws.embedded import EMBEDDED_CREDENTIAL, EmbeddedMoto
+from assay.checks.aws.errors import NO_CREDENTIALS
 from assay.config.models import CredentialSet, TargetBase
-from assay.core.errors import TargetUnreachable, UsageError
+from assay.core.errors import RuntimeFault, TargetUnreachable, UsageError
 from assay.core.registry import suggest
 from assay.core.secrets import redact
 
@@ -195,6 +196,8 @@ class AwsTargetType:
             target.client("sts").get_caller_identity()
         except ClientError:
             pass  # it answered: reachable, whatever it thinks of our keys
+        except NoCredentialsError:
+            raise RuntimeFault(f"target '{target.name}': {NO_CREDENTIALS}") from None
         except BotoCoreError as exc:
             raise TargetUnreachable(
                 f"target '{target.name}' at {where}: {redact(str(exc))}"
