@@ -23,11 +23,6 @@ from assay.core.checks import CheckCall, Observation, ParamProblem
 from assay.core.registry import suggest
 
 
-def _deferred(value: Any) -> bool:
-    """A value still holding a step-output reference: checked when the step runs."""
-    return isinstance(value, str) and "${" in value
-
-
 @functools.cache
 def operation(service: str, name: str) -> Operation:
     """The shared ``Operation`` of ``service``'s operation ``name`` (a model name)."""
@@ -53,12 +48,12 @@ class AwsCall:
 
     def validate(self, params: Mapping[str, Any]) -> list[ParamProblem]:
         parsed, problems = parse(CallParams, params)
-        if parsed is None or _deferred(parsed.service):
+        if parsed is None or model.is_placeholder(parsed.service):
             return problems
         if parsed.service not in model.services():
             hint = suggest(parsed.service, model.services())
             return [ParamProblem(("service",), f"unknown AWS service '{parsed.service}'{hint}")]
-        if _deferred(parsed.operation):
+        if model.is_placeholder(parsed.operation):
             return problems
         found = model.operation(parsed.service, parsed.operation)
         if found is None:

@@ -169,17 +169,11 @@ def _entry(clients: Clients, resource_type: ResourceType, ident: str) -> Entry |
     except ClientError as exc:
         if transient(exc):
             raise
-        return Entry(
-            resource_type.name,
-            ident,
-            None,
-            "",
-            {},
-            error=redact(outcome(exc, resource_type.service)),
-        )
+        error = redact(outcome(exc, resource_type.service))
+        return Entry(resource_type.name, resource_type.canonical(ident), None, "", {}, error)
     config = configuration(resource_type, description)
-    arn = description.get("Arn")
-    return Entry(resource_type.name, ident, arn, fingerprint(config), config)
+    name = resource_type.canonical(ident)
+    return Entry(resource_type.name, name, description.get("Arn"), fingerprint(config), config)
 
 
 def _listed(

@@ -86,7 +86,11 @@ class AwsResource(_ResourceKind):
 
     def validate(self, params: Mapping[str, Any]) -> list[ParamProblem]:
         parsed, problems = parse(ResourceParams, params)
-        if parsed is not None and "${" not in parsed.type and resources.lookup(parsed.type) is None:
+        if (
+            parsed is not None
+            and not model.is_placeholder(parsed.type)
+            and resources.lookup(parsed.type) is None
+        ):
             hint = suggest(parsed.type, resources.names())
             known = ", ".join(resources.TYPES.names())
             problems.append(

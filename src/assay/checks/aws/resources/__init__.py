@@ -37,7 +37,7 @@ class ResourceType:
     cloudformation: str  # AWS::DynamoDB::Table
     terraform: str  # aws_dynamodb_table
     describe: Describe  # (clients, id, deep) -> description; raises NotFound
-    list_ids: ListIds  # every resource's id in the account and region
+    list_ids: ListIds  # every resource in the account and region, as describe takes it
     canonical: Callable[[str], str]  # a name, ARN or URL -> the id
     # paths left out of fingerprints: counters, timestamps, states ("*" spans list items)
     volatile: tuple[str, ...] = field(default=())

@@ -104,9 +104,9 @@ def describe_policy(clients: Clients, ident: str, deep: bool) -> dict[str, Any]:
 
 
 def list_policies(clients: Clients) -> Iterator[str]:
-    """Customer-managed policies only: AWS's own are the same in every account."""
+    """Customer-managed policies' ARNs (AWS's own are the same in every account)."""
     for policy in pages(clients("iam"), "list_policies", "Policies", Scope="Local"):
-        yield str(policy["PolicyName"])
+        yield str(policy["Arn"])
 
 
 register(

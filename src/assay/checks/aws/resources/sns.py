@@ -65,8 +65,9 @@ def describe(clients: Clients, ident: str, deep: bool) -> dict[str, Any]:
 
 
 def list_ids(clients: Clients) -> Iterator[str]:
+    """Topics' ARNs: describing by ARN saves a listing per topic."""
     for topic in pages(clients("sns"), "list_topics", "Topics"):
-        yield canonical(str(topic["TopicArn"]))
+        yield str(topic["TopicArn"])
 
 
 register(
