@@ -39,7 +39,7 @@ import yaml
 from botocore.config import Config
 
 import assay.checks  # noqa: F401  (registers the s3 target type and check kinds)
-from assay.checks.s3.embedded import EmbeddedMoto
+from assay.checks.aws.embedded import EmbeddedMoto
 from assay.config.loader import load_suite
 from assay.config.variables import Variables
 from assay.core.results import RunResult, Status

@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -37,6 +38,25 @@ def s3_client(moto_server: str):  # type: ignore[no-untyped-def]
         aws_access_key_id="test",
         aws_secret_access_key="test-secret",
     )
+
+
+@pytest.fixture(scope="session")
+def aws_client(moto_server: str) -> Callable[..., Any]:
+    """Raw boto3 clients of any service on the session moto server (arranging, asserting)."""
+    made: dict[tuple[str, str], Any] = {}
+
+    def client(service: str, region: str = "us-east-1") -> Any:
+        if (service, region) not in made:
+            made[(service, region)] = boto3.client(
+                service,
+                endpoint_url=moto_server,
+                region_name=region,
+                aws_access_key_id="test",
+                aws_secret_access_key="test-secret",
+            )
+        return made[(service, region)]
+
+    return client
 
 
 @pytest.fixture

@@ -69,8 +69,9 @@ def cli() -> None:
 
     \b
     Write suites (YAML) of checks against targets: S3-compatible stores (type: s3), HTTP
-    services (type: http), and hosts' ports, certificates and names (type: net).
-    `endpoint: embedded` starts a local S3 for the run.
+    services (type: http), hosts' ports, certificates and names (type: net), and AWS
+    accounts (type: aws: any API call, resources and their properties).
+    `endpoint: embedded` starts a local S3 / AWS (moto) for the run.
 
     \b
     Start here:

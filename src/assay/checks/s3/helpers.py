@@ -19,8 +19,8 @@ from typing import Any
 import httpx
 from botocore.exceptions import BotoCoreError, ClientError
 
-from assay.checks.s3 import bodies
-from assay.checks.s3.errors import TRANSIENT_STATUS, from_exception
+from assay.checks.aws import bodies
+from assay.checks.aws.errors import TRANSIENT_STATUS, from_exception
 from assay.core.checks import CHECKS, CheckCall, Observation, ParamProblem
 from assay.core.registry import suggest
 

@@ -9,12 +9,10 @@ import boto3
 from botocore.config import Config
 from pydantic import Field, model_validator
 
-from assay.checks.s3.embedded import EmbeddedMoto
+from assay.checks.aws.embedded import EMBEDDED_CREDENTIAL, EmbeddedMoto
 from assay.config.models import CredentialSet, TargetBase
 from assay.core.errors import TargetUnreachable, UsageError
 from assay.core.secrets import redact
-
-EMBEDDED_CREDENTIAL = {"access_key": "assay-embedded", "secret_key": "assay-embedded-secret"}
 
 
 class S3Settings(TargetBase):

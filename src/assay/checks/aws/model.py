@@ -1,9 +1,10 @@
-"""botocore's S3 service model as assay's parameter model.
+"""botocore's service models as assay's parameter model, for every AWS service.
 
 Parameters are checked against the operation's input shape when the suite loads (unknown
 names with a suggestion, missing required ones, scalar types, enum values) and are coerced
 to the shape's types when the step runs. Lower-case and snake_case aliases (``bucket``,
-``content_type``) map onto the model's names at every level.
+``content_type``) map onto the model's names at every level. The s3 family's kinds and
+``aws.call`` share this one model.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ import re
 from datetime import datetime
 from typing import Any
 
+import botocore.exceptions
 import botocore.session
+from botocore import xform_name
 
 from assay.core.checks import ParamProblem
 from assay.core.registry import suggest
@@ -25,15 +28,52 @@ BODY_FORMS = "a string, 'file://path', or a mapping {size: 1MiB, seed: 1}"
 
 
 @functools.cache
-def service_model(service: str = "s3") -> Any:
-    return botocore.session.get_session().get_service_model(service)
+def _session() -> Any:
+    return botocore.session.get_session()
 
 
-def operation_names(service: str = "s3") -> list[str]:
+@functools.cache
+def services() -> tuple[str, ...]:
+    """Every service botocore has a model of (``s3``, ``dynamodb``, ``logs``, ...)."""
+    return tuple(_session().get_available_services())
+
+
+@functools.cache
+def service_model(service: str) -> Any:
+    return _session().get_service_model(service)
+
+
+def label(service: str) -> str:
+    """How messages name a service: its model's id (``S3``, ``DynamoDB``, ``SQS``)."""
+    return str(service_model(service).service_id)
+
+
+def operation_names(service: str) -> list[str]:
     return list(service_model(service).operation_names)
 
 
-def describe(operation: str, service: str = "s3") -> str:
+@functools.cache
+def _operations_by_alias(service: str) -> dict[str, str]:
+    names = operation_names(service)
+    return {**{xform_name(n): n for n in names}, **{n.lower(): n for n in names}}
+
+
+def operation(service: str, name: str) -> str | None:
+    """The model's name of an operation given as ``DescribeTable`` or ``describe_table``."""
+    return _operations_by_alias(service).get(name.lower())
+
+
+@functools.cache
+def can_paginate(service: str, operation: str) -> bool:
+    """Whether botocore has a paginator for the operation (``ListTables``, ...)."""
+    try:
+        _session().get_paginator_model(service).get_paginator(operation)
+    except (ValueError, botocore.exceptions.DataNotFoundError):
+        return False
+    return True
+
+
+def describe(operation: str, service: str) -> str:
     """First sentence of the operation's documentation, as plain text."""
     doc = service_model(service).operation_model(operation).documentation or ""
     text = " ".join(_TAGS.sub(" ", _NOTES.sub(" ", doc)).split())
@@ -197,7 +237,7 @@ GENERATED_KEYS = {"size", "seed", "fill"}
 
 def _generated(spec: dict[str, Any]) -> dict[str, Any]:
     """Check a generated-body spec ({size, seed?, fill?}) unless it waits for outputs."""
-    from assay.checks.s3.bodies import parse_size
+    from assay.checks.aws.bodies import parse_size
 
     unknown = set(spec) - GENERATED_KEYS
     if unknown:

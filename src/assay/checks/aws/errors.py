@@ -1,4 +1,9 @@
-"""The one boundary where botocore's exceptions become assay observations."""
+"""The one boundary where botocore's exceptions become assay observations.
+
+Every botocore call of the s3 and aws families ends here: an error code, an HTTP status,
+whether it is worth a retry (throttling, 5xx, a dropped connection) and whether the endpoint
+could not be reached at all. Parameter errors are assay's own (``InvalidParameters``).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from botocore.exceptions import (
     ConnectionClosedError,
     ConnectTimeoutError,
     EndpointConnectionError,
+    NoCredentialsError,
     ParamValidationError,
     ReadTimeoutError,
 )
@@ -35,20 +41,29 @@ THROTTLING = {
     "RequestTimeout",
 }
 TRANSIENT_STATUS = {500, 502, 503, 504}
+NO_CREDENTIALS = (
+    "no AWS credentials: give the target a credential set, or set AWS_ACCESS_KEY_ID and "
+    "AWS_SECRET_ACCESS_KEY (or AWS_PROFILE) in the environment"
+)
 
 
 class InvalidParameters(ValueError):
     """botocore rejected the parameters after variables were resolved."""
 
 
-def from_client_error(exc: ClientError) -> Observation:
+class NoCredentials(RuntimeError):
+    """No credential set, and none in the environment: the step cannot run (an ERROR)."""
+
+
+def from_client_error(exc: ClientError, service: str = "S3") -> Observation:
+    """An error response as an observation; ``service`` names it in messages (``DynamoDB``)."""
     error = exc.response.get("Error", {}) or {}
     meta = exc.response.get("ResponseMetadata", {}) or {}
     status = meta.get("HTTPStatusCode")
     code = str(error.get("Code") or "") or None
     message = redact(str(error.get("Message") or ""))
     if code and code.isdigit():
-        # botocore found no S3 error document and made the code up from the status
+        # botocore found no error document and made the code up from the status
         status = status or int(code)
         code = None
         if str(getattr(exc, "operation_name", "")).startswith("Head"):
@@ -57,7 +72,7 @@ def from_client_error(exc: ClientError) -> Observation:
             # empty, or not S3's XML: a proxy's page, a server's plain-text error, or a 200
             # whose body botocore could not parse (it reports those as HTTP 500)
             reason = f" ({message})" if message else ""
-            message = f"no error code: the response carries no S3 error document{reason}"
+            message = f"no error code: the response carries no {service} error document{reason}"
     elif code == "NotImplemented":
         detail = f": {message}" if message else ""  # s3rver sends some without a message
         message = f"the target does not implement this operation (HTTP {status}){detail}"
@@ -73,12 +88,14 @@ def from_client_error(exc: ClientError) -> Observation:
     )
 
 
-def from_exception(exc: Exception) -> Observation:
+def from_exception(exc: Exception, service: str = "S3") -> Observation:
     """Translate a botocore failure into an observation, or re-raise what is a tool error."""
     if isinstance(exc, ClientError):
-        return from_client_error(exc)
+        return from_client_error(exc, service)
     if isinstance(exc, ParamValidationError):
         raise InvalidParameters(redact(str(exc))) from None
+    if isinstance(exc, NoCredentialsError):
+        raise NoCredentials(NO_CREDENTIALS) from None
     if isinstance(exc, EndpointConnectionError | ConnectTimeoutError):
         return Observation(
             success=False,

@@ -1,0 +1,127 @@
+"""``aws.resource`` and the ready-made kinds (``aws.s3_bucket``, ``aws.dynamodb_table``, ...).
+
+Each step describes one resource in one observation: the document of ``resources/<service>``
+is the step's response, so ``expect`` matches its properties (``fields`` by JMESPath, exact
+or ``{regex: ...}``; ``contains``; ``conditions`` such as ``[BODY].ItemCount >= 0``) and
+``outputs`` capture ``Arn``, ``Url`` or ``Name`` for later steps. A resource that does not
+exist is the error ``ResourceNotFound``: a FAILED step, or a passing one under
+``expect: {error: ResourceNotFound}``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from assay.checks.aws import model, resources
+from assay.checks.aws.errors import InvalidParameters, from_exception
+from assay.checks.aws.params import ResourceId, ResourceParams, parse
+from assay.checks.aws.resources import NotFound, ResourceType
+from assay.core.checks import CheckCall, Observation, ParamProblem
+from assay.core.registry import suggest
+
+NOT_FOUND = "ResourceNotFound"
+
+
+def observe(resource_type: ResourceType, clients: Any, ident: str) -> Observation:
+    """Describe one resource as an observation; missing is ``ResourceNotFound``."""
+    started = time.perf_counter()
+    try:
+        doc = resource_type.describe(clients, ident, False)
+    except NotFound as exc:
+        obs = Observation(
+            success=False,
+            error_code=NOT_FOUND,
+            http_status=exc.status,
+            message=str(exc),
+            data={"Type": resource_type.name, "Id": resource_type.canonical(ident)},
+        )
+    except (ClientError, BotoCoreError) as exc:
+        obs = from_exception(exc, model.label(resource_type.service))
+    else:
+        obs = Observation(success=True, data=doc, context={"BODY": doc})
+    obs.timings["total"] = time.perf_counter() - started
+    return obs
+
+
+class _ResourceKind:
+    family = "aws"
+    name = ""
+    description = ""
+    params_model: type[ResourceId] = ResourceId
+
+    def validate(self, params: Mapping[str, Any]) -> list[ParamProblem]:
+        return parse(self.params_model, params)[1]
+
+    def params_schema(self) -> dict[str, Any]:
+        return self.params_model.model_json_schema()
+
+    def _params(self, call: CheckCall) -> Any:
+        if not call.validated:
+            problems = self.validate(call.params)
+            if problems:
+                raise InvalidParameters("; ".join(p.message for p in problems))
+        return self.params_model.model_validate(dict(call.params))
+
+    def _resource_type(self, params: Any) -> ResourceType:
+        raise NotImplementedError
+
+    def run(self, call: CheckCall) -> Observation:
+        p = self._params(call)
+        clients = call.target.clients(call.credential, p.region)  # type: ignore[attr-defined]
+        return observe(self._resource_type(p), clients, p.ident)
+
+
+class AwsResource(_ResourceKind):
+    """``aws.resource``: any known type, by its name, CloudFormation or Terraform type."""
+
+    name = "aws.resource"
+    description = (
+        "A resource (by type and id or name) exists; its description is the response to expect on."
+    )
+    params_model = ResourceParams
+
+    def validate(self, params: Mapping[str, Any]) -> list[ParamProblem]:
+        parsed, problems = parse(ResourceParams, params)
+        if (
+            parsed is not None
+            and not model.is_placeholder(parsed.type)
+            and resources.lookup(parsed.type) is None
+        ):
+            hint = suggest(parsed.type, resources.names())
+            known = ", ".join(resources.TYPES.names())
+            problems.append(
+                ParamProblem(
+                    ("type",), f"unknown resource type '{parsed.type}'{hint}; known: {known}"
+                )
+            )
+        return problems
+
+    def _resource_type(self, params: Any) -> ResourceType:
+        resource_type = resources.lookup(params.type)
+        if resource_type is None:  # the type came from a step output
+            raise InvalidParameters(resources.TYPES.unknown_message(params.type))
+        return resource_type
+
+
+class ReadyMade(_ResourceKind):
+    """One resource type as its own kind: ``aws.sqs_queue: {name: orders}``."""
+
+    def __init__(self, resource_type: ResourceType) -> None:
+        self.resource_type = resource_type
+        self.name = resource_type.kind
+        self.description = f"Describe {resource_type.summary}; fails if it does not exist."
+
+    def _resource_type(self, params: Any) -> ResourceType:
+        return self.resource_type
+
+
+def kinds() -> list[_ResourceKind]:
+    """``aws.resource`` and one ready-made kind per resource type."""
+    made: list[_ResourceKind] = [AwsResource()]
+    for resource_type in resources.all_types():
+        made.append(ReadyMade(resource_type))
+    return made
