@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-FAMILIES = ("s3", "net", "http")
+FAMILIES = ("s3", "net", "http", "stacks")
 
 
 def load_families() -> None:
