@@ -31,6 +31,7 @@ Examples:
   assay run suite.yaml --format junit --output report.xml
   assay run suite.yaml --var ENDPOINT=http://127.0.0.1:9000 --fail-fast
   assay run suite.yaml --dry-run
+  assay run plan-gate.yaml --approve 'aws_db_instance.main'
 
 \b
 Exit codes:
@@ -69,8 +70,9 @@ def cli() -> None:
 
     \b
     Write suites (YAML) of checks against targets: S3-compatible stores (type: s3), HTTP
-    services (type: http), and hosts' ports, certificates and names (type: net).
-    `endpoint: embedded` starts a local S3 for the run.
+    services (type: http), hosts' ports, certificates and names (type: net), CloudFormation
+    stacks from a CDK app, a cloud assembly or templates (type: stacks), and Terraform plans
+    (type: terraform). `endpoint: embedded` starts a local S3 for the run.
 
     \b
     Start here:
@@ -140,6 +142,14 @@ def _listeners(quiet: bool, log_format: str, logger: Any) -> list[Listener]:
     default="info",
     show_default=True,
 )
+@click.option(
+    "--approve",
+    "approvals",
+    multiple=True,
+    metavar="ADDRESS_OR_GLOB",
+    help="Approve a destructive change a gate would stop, e.g. a protected resource that "
+    "terraform.plan would replace: an address or a glob such as 'module.db.*' (repeatable).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress output, only the report.")
 def run(
     suites: tuple[Path, ...],
@@ -153,6 +163,7 @@ def run(
     variables: tuple[str, ...],
     log_format: str,
     log_level: str,
+    approvals: tuple[str, ...],
     quiet: bool,
 ) -> None:
     from assay.cli.plan import render_plan
@@ -162,7 +173,11 @@ def run(
 
     logger = setup_logging(log_format, log_level)
     options = RunOptions(
-        parallel=parallel, groups=list(groups), timeout=timeout, fail_fast=fail_fast
+        parallel=parallel,
+        groups=list(groups),
+        timeout=timeout,
+        fail_fast=fail_fast,
+        approvals=tuple(a.strip() for a in approvals if a.strip()),
     )
     loaded = load_all(suites, parse_vars(variables), options.run_id, list(groups))
     if dry_run:
