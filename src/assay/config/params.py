@@ -42,11 +42,16 @@ def problems_of(exc: ValidationError) -> list[ParamProblem]:
 
 
 def param_problems(model: type[BaseModel], params: Mapping[str, Any]) -> list[ParamProblem]:
-    """Every problem of ``params`` against ``model``."""
+    """Every problem of ``params`` against ``model``.
+
+    A parameter that is a step-output reference (``waves: ${waves}``) gets its value when the
+    step runs; it is checked then, and left out now.
+    """
+    deferred = {k for k, v in params.items() if isinstance(v, str) and "${" in v}
     try:
-        model.model_validate(dict(params))
+        model.model_validate({k: v for k, v in params.items() if k not in deferred})
     except ValidationError as exc:
-        return problems_of(exc)
+        return [p for p in problems_of(exc) if not (p.path and p.path[0] in deferred)]
     return []
 
 
