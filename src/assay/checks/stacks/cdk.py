@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assay.checks.stacks.templates import SourceError
+from assay.checks.stacks.templates import SourceError, display
 
 _LOCK = threading.Lock()
 DEFAULT_ATTRS = ("app",)
@@ -44,7 +44,7 @@ class AppSpec:
 
     @property
     def label(self) -> str:
-        where = str(self.file) if self.file else str(self.module)
+        where = display(self.file) if self.file else str(self.module)
         return f"{where}:{self.attr}" if self.attr else where
 
 
@@ -157,11 +157,11 @@ def _own(file: str | None, spec: AppSpec) -> bool:
 def _where(exc: BaseException, spec: AppSpec) -> str:
     """``app.py:12`` — the deepest frame of the error inside the app's own files."""
     if isinstance(exc, SyntaxError) and exc.filename:
-        return f"{exc.filename}:{exc.lineno}"
+        return f"{display(exc.filename)}:{exc.lineno}"
     frames = traceback.extract_tb(exc.__traceback__)
     inside = [f for f in frames if _own(f.filename, spec)]
     if inside:
-        return f"{inside[-1].filename}:{inside[-1].lineno}"
+        return f"{display(inside[-1].filename)}:{inside[-1].lineno}"
     return spec.label
 
 

@@ -35,6 +35,14 @@ class SourceError(Exception):
         self.code = code
 
 
+def display(path: Path | str) -> str:
+    """A path as a user would type it: relative to the working directory when inside it."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
 def _plain(value: Any) -> Any:
     """cfn-lint's decoder returns str/dict subclasses with marks; keep plain JSON values."""
     return json.loads(json.dumps(value, default=str))
@@ -45,15 +53,16 @@ def read_template(path: Path) -> dict[str, Any]:
     from cfnlint.decode.decode import decode
 
     template, matches = decode(str(path))
+    where = display(path)
     if matches:
         first = matches[0]
         raise SourceError(
-            f"{path}:{first.linenumber}: not a valid template: {first.message.strip()}"
+            f"{where}:{first.linenumber}: not a valid template: {first.message.strip()}"
         )
     if not isinstance(template, dict):
-        raise SourceError(f"{path}: not a CloudFormation template (expected a mapping)")
+        raise SourceError(f"{where}: not a CloudFormation template (expected a mapping)")
     if not isinstance(template.get("Resources"), dict):
-        raise SourceError(f"{path}: not a CloudFormation template (no 'Resources' mapping)")
+        raise SourceError(f"{where}: not a CloudFormation template (no 'Resources' mapping)")
     return dict(_plain(template))
 
 
