@@ -244,3 +244,64 @@ def test_analysis_external_unresolved_and_duplicate_exports() -> None:
     assert [e["export"] for e in analysis.external_imports] == ["elsewhere"]
     assert analysis.unresolved_imports[0]["expression"] == {"Fn::GetAtt": ["X", "Y"]}
     assert analysis.missing_dependencies == []  # templates have no manifest to lack anything
+
+
+def test_assembly_reads_nested_stage_assemblies_and_stack_names(tmp_path: Path) -> None:
+    import json
+
+    def write(directory: Path, artifacts: dict[str, Any], templates: dict[str, Any]) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / "manifest.json").write_text(
+            json.dumps({"version": "38.0.1", "artifacts": artifacts})
+        )
+        for name, template in templates.items():
+            (directory / name).write_text(json.dumps(template))
+
+    topic = {"Resources": {"T": {"Type": "AWS::SNS::Topic"}}}
+    write(
+        tmp_path / "assembly-Prod",
+        {
+            "ProdData": {
+                "type": "aws:cloudformation:stack",
+                "environment": "aws://111111111111/eu-west-1",
+                "properties": {"templateFile": "ProdData.template.json", "stackName": "prod-data"},
+            }
+        },
+        {"ProdData.template.json": topic},
+    )
+    write(
+        tmp_path,
+        {
+            "Tool": {
+                "type": "aws:cloudformation:stack",
+                "properties": {"templateFile": "Tool.template.json"},
+            },
+            "assembly-Prod": {
+                "type": "cdk:cloud-assembly",
+                "properties": {"directoryName": "assembly-Prod"},
+            },
+        },
+        {"Tool.template.json": topic},
+    )
+    assembly = read_assembly(tmp_path)
+    assert assembly.names() == ["Tool", "prod-data"]
+    prod = assembly.stack("prod-data")
+    assert prod is not None and prod.artifact_id == "ProdData" and prod.region == "eu-west-1"
+
+
+def test_assembly_errors_name_the_file(tmp_path: Path) -> None:
+    from assay.checks.stacks.templates import SourceError
+
+    with pytest.raises(SourceError, match="not a cloud assembly"):
+        read_assembly(tmp_path)
+    (tmp_path / "manifest.json").write_text(
+        '{"artifacts": {"A": {"type": "aws:cloudformation:stack", "properties": {"templateFile": "A.json"}}}}'
+    )
+    with pytest.raises(SourceError, match=r"A.json: template of stack 'A' not found"):
+        read_assembly(tmp_path)
+    (tmp_path / "A.json").write_text('{"Resources": "none"}')
+    with pytest.raises(SourceError, match="no 'Resources' mapping"):
+        read_assembly(tmp_path)
+    (tmp_path / "manifest.json").write_text('{"artifacts": {}}')
+    with pytest.raises(SourceError, match="the assembly has no stacks"):
+        read_assembly(tmp_path)
