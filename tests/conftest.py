@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,6 +17,8 @@ from assay.config.loader import load_suite
 from assay.config.variables import Variables
 from assay.core.results import RunResult
 from assay.engine import RunOptions, run_suites
+
+EXAMPLE_CDK_APP = Path(__file__).resolve().parents[1] / "examples" / "cdk-app"
 
 
 @pytest.fixture(scope="session")
@@ -82,3 +85,22 @@ def run_suite() -> Callable[..., RunResult]:
         return run_suites([suite], run_options)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def cdk_assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example CDK app synthesised once per session (through the stacks target, in
+    process); a copy of its cloud assembly that tests read as an ``assembly:`` source."""
+    from assay.checks.stacks.target import StacksSettings, StacksTarget
+
+    settings = StacksSettings.model_validate({"type": "stacks", "app": str(EXAMPLE_CDK_APP)})
+    target = StacksTarget("example", settings)
+    try:
+        directory = target.assembly().directory
+        assert directory is not None
+        copy = tmp_path_factory.mktemp("cdk") / "cdk.out"
+        shutil.copytree(directory, copy)
+    finally:
+        target.close()
+    assert not Path(directory).exists(), "closing the target removes its synthesis directory"
+    return copy

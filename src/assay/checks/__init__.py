@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-FAMILIES = ("s3", "net", "http", "aws")
+FAMILIES = ("s3", "net", "http", "aws", "stacks", "terraform")
 
 
 def load_families() -> None:

@@ -31,6 +31,7 @@ Examples:
   assay run suite.yaml --format junit --output report.xml
   assay run suite.yaml --var ENDPOINT=http://127.0.0.1:9000 --fail-fast
   assay run suite.yaml --dry-run
+  assay run plan-gate.yaml --approve 'aws_db_instance.main'
 
 \b
 Exit codes:
@@ -69,9 +70,10 @@ def cli() -> None:
 
     \b
     Write suites (YAML) of checks against targets: S3-compatible stores (type: s3), HTTP
-    services (type: http), hosts' ports, certificates and names (type: net), and AWS
-    accounts (type: aws: any API call, resources and their properties).
-    `endpoint: embedded` starts a local S3 / AWS (moto) for the run.
+    services (type: http), hosts' ports, certificates and names (type: net), AWS accounts
+    (type: aws: any API call, resources and their properties), CloudFormation stacks from a
+    CDK app, a cloud assembly or templates (type: stacks), and Terraform plans
+    (type: terraform). `endpoint: embedded` starts a local S3 / AWS (moto) for the run.
 
     \b
     Start here:
@@ -141,6 +143,14 @@ def _listeners(quiet: bool, log_format: str, logger: Any) -> list[Listener]:
     default="info",
     show_default=True,
 )
+@click.option(
+    "--approve",
+    "approvals",
+    multiple=True,
+    metavar="ADDRESS_OR_GLOB",
+    help="Approve a destructive change a gate would stop, e.g. a protected resource that "
+    "terraform.plan would replace: an address or a glob such as 'module.db.*' (repeatable).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress output, only the report.")
 def run(
     suites: tuple[Path, ...],
@@ -154,6 +164,7 @@ def run(
     variables: tuple[str, ...],
     log_format: str,
     log_level: str,
+    approvals: tuple[str, ...],
     quiet: bool,
 ) -> None:
     from assay.cli.plan import render_plan
@@ -163,7 +174,11 @@ def run(
 
     logger = setup_logging(log_format, log_level)
     options = RunOptions(
-        parallel=parallel, groups=list(groups), timeout=timeout, fail_fast=fail_fast
+        parallel=parallel,
+        groups=list(groups),
+        timeout=timeout,
+        fail_fast=fail_fast,
+        approvals=tuple(a.strip() for a in approvals if a.strip()),
     )
     loaded = load_all(suites, parse_vars(variables), options.run_id, list(groups))
     if dry_run:

@@ -166,8 +166,10 @@ def _substitute(doc: _Doc, variables: Variables, problems: list[Problem]) -> Non
             doc.data[key] = _walk_strings(doc.data[key], (key,), fn)
 
 
-def _merge(docs: list[_Doc], problems: list[Problem]) -> LocDict:
+def _merge(docs: list[_Doc], problems: list[Problem]) -> tuple[LocDict, dict[str, Path]]:
+    """The merged suite, and the directory of the file that defines each target."""
     top = docs[-1].data
+    target_dirs: dict[str, Path] = {}
     merged = LocDict(loc=top.loc)
     merged.key_locs = dict(top.key_locs)
     targets = LocDict(loc=getattr(top.get("targets"), "loc", top.loc))
@@ -195,6 +197,7 @@ def _merge(docs: list[_Doc], problems: list[Problem]) -> LocDict:
                     )
                 )
             targets[name] = settings
+            target_dirs[name] = doc.path.parent
             if where:
                 targets.key_locs[name] = where
         raw_groups = doc.data.get("groups") or []
@@ -235,7 +238,7 @@ def _merge(docs: list[_Doc], problems: list[Problem]) -> LocDict:
                     )
                 )
     merged["targets"], merged["groups"] = targets, groups
-    return merged
+    return merged, target_dirs
 
 
 def _variables(docs: list[_Doc], variables: Variables, problems: list[Problem]) -> None:
@@ -284,7 +287,7 @@ def load_suite(
     _variables(docs, variables, problems)
     for doc in docs:
         _substitute(doc, variables, problems)
-    raw = _merge(docs, problems)
+    raw, target_dirs = _merge(docs, problems)
     if problems:
         raise SuiteError(problems)
     try:
@@ -294,7 +297,7 @@ def load_suite(
     suite.path = _display(root)
     from assay.config.semantics import check_semantics  # local: semantics imports models
 
-    suite.targets = _targets(suite, raw, targets, problems)
+    suite.targets = _targets(suite, raw, targets, problems, target_dirs)
     check_semantics(suite, raw, checks, targets, problems)
     if problems:
         raise SuiteError(problems)
@@ -302,8 +305,18 @@ def load_suite(
 
 
 def _targets(
-    suite: Suite, raw: LocDict, registry: Registry[TargetType], problems: list[Problem]
+    suite: Suite,
+    raw: LocDict,
+    registry: Registry[TargetType],
+    problems: list[Problem],
+    target_dirs: dict[str, Path],
 ) -> dict[str, Any]:
+    """Each target's settings, validated by its family's model.
+
+    The validation context's ``base_dir`` is the directory of the file that defines the
+    target, so families resolve relative paths in settings (a CDK app, a plan file) the way
+    ``file://`` values are resolved: against the suite, not the working directory.
+    """
     out: dict[str, Any] = {}
     for name, settings in suite.targets.items():
         where = locate(raw, ("targets", name))
@@ -324,7 +337,9 @@ def _targets(
             )
             continue
         try:
-            model: BaseModel = target_type.settings_model.model_validate(settings)
+            model: BaseModel = target_type.settings_model.model_validate(
+                settings, context={"base_dir": target_dirs.get(name, Path.cwd())}
+            )
         except ValidationError as exc:
             problems.extend(problems_from(exc, raw, ("targets", name)))
             continue

@@ -58,6 +58,9 @@ class CheckCall:
     # True when params are exactly what the loader validated (no step outputs filled in),
     # so a check need not validate them again
     validated: bool = False
+    # address patterns approved for this run (``assay run --approve``): destructive changes
+    # that a gate (``terraform.plan``) would otherwise stop
+    approvals: tuple[str, ...] = ()
 
 
 class Target(Protocol):

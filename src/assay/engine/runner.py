@@ -40,6 +40,7 @@ class RunOptions:
     timeout: float | None = None  # default step timeout, seconds
     fail_fast: bool = False
     run_id: str = field(default_factory=new_run_id)
+    approvals: tuple[str, ...] = ()  # --approve: patterns of approved destructive changes
 
 
 def selected(suites: list[Suite], names: list[str]) -> list[tuple[Suite, Group]]:
@@ -86,7 +87,9 @@ class Runner:
         total = sum(len(g.before) + len(g.test) + len(g.after) for _, g in pairs)
         self.bus.emit(RunStarted(self.run_result.run_id, tuple(self.run_result.suites), total))
         targets = self._open_targets(pairs, workers)
-        executor = StepExecutor(targets, workers, self.cancel, self.options.timeout)
+        executor = StepExecutor(
+            targets, workers, self.cancel, self.options.timeout, self.options.approvals
+        )
         pool = cf.ThreadPoolExecutor(
             workers if concurrent_groups else 1, thread_name_prefix="assay-group"
         )

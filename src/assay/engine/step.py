@@ -57,10 +57,12 @@ class StepExecutor:
         concurrency: int,
         cancel: threading.Event,
         default_timeout: float | None,
+        approvals: tuple[str, ...] = (),
     ) -> None:
         self.targets = targets
         self.cancel = cancel
         self.default_timeout = default_timeout
+        self.approvals = approvals
         self.slots = threading.BoundedSemaphore(concurrency)
         # calls run here so a step that overruns its timeout can be abandoned
         self.calls = cf.ThreadPoolExecutor(concurrency + 4, thread_name_prefix="assay-call")
@@ -117,6 +119,7 @@ class StepExecutor:
             timeout=timeout,
             debug=step.debug,
             validated=not step.params_have_refs,
+            approvals=self.approvals,
         )
         obs = self._attempts(kind.run, call, policy, expect, result, explicit is not None)
         if obs is None:

@@ -1,0 +1,3 @@
+"""A module that builds no CDK app."""
+
+VALUE = 42

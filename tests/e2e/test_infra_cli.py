@@ -1,0 +1,112 @@
+"""The stacks and terraform families as a user meets them: the assay command, exit codes, output."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "tests" / "data" / "stacks"
+
+
+def assay(*args: str, cwd: Path = ROOT, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "assay", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=os.environ.copy(),
+        cwd=cwd,
+    )
+
+
+def test_cli_cdk_example_suite_synthesises_lints_and_orders() -> None:
+    done = assay("run", "examples/cdk-app/suite.yaml", "--format", "json", "-q")
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads(done.stdout)
+    assert report["summary"]["passed"] == report["summary"]["total"] == 3
+    assert [r["kind"] for r in report["results"]] == [
+        "stacks.synth",
+        "stacks.order",
+        "stacks.order",
+    ]
+    # jsii's Node.js banners and deprecation warnings stay out of the user's terminal
+    assert "end-of-life" not in done.stderr and "!!!!" not in done.stderr
+
+
+def test_cli_terraform_gate_exit_codes_follow_approvals() -> None:
+    suite = "examples/terraform/suite.yaml"
+    blocked = assay("run", suite)
+    assert blocked.returncode == 1, blocked.stdout + blocked.stderr
+    assert "ApprovalRequired" in blocked.stdout and "aws_db_instance.main" in blocked.stdout
+    approved = assay("run", suite, "--approve", "aws_db_instance.main", "-q")
+    assert approved.returncode == 0, approved.stdout + approved.stderr
+    from_file = assay("run", suite, "--var", "APPROVALS=approvals.yaml", "-q")
+    assert from_file.returncode == 0, from_file.stdout + from_file.stderr
+    assert "s3cr3t-db-passw0rd" not in blocked.stdout + approved.stdout + from_file.stdout
+
+
+def test_cli_broken_template_is_exit_3_and_lint_findings_exit_1(tmp_path: Path) -> None:
+    suite = tmp_path / "suite.yaml"
+    suite.write_text(
+        f"targets:\n  cfn: {{type: stacks, templates: ['{DATA}/templates/malformed.yaml']}}\n"
+        "groups:\n  - name: order\n    test: [{stacks.order: {}}]\n"
+        "  - name: lint\n    test: [{stacks.synth: {}}]\n"
+    )
+    done = assay("run", str(suite), "--group", "order", "-q")
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert "malformed.yaml:5: not a valid template" in done.stdout
+    lint = assay("run", str(suite), "--group", "lint", "-q")
+    assert lint.returncode == 1 and "E0000" in lint.stdout
+
+
+@pytest.mark.parametrize(
+    ("text", "fragments"),
+    [
+        (
+            "targets:\n  app: {type: stacks, ap: app.py}\ngroups: []\n",
+            ["suite.yaml:2", "unknown key 'ap' (did you mean 'app'?)"],
+        ),
+        (
+            "targets:\n  app: {type: stacks, app: missing/app.py}\ngroups: []\n",
+            ["suite.yaml:2", "CDK app not found: missing/app.py"],
+        ),
+        (
+            "targets:\n  tf: {type: terraform, plan: tfplan.json}\ngroups: []\n",
+            ["suite.yaml:2", "plan file not found: tfplan.json"],
+        ),
+        (
+            "targets:\n  tf: {type: terraform, plan: "
+            + str(ROOT / "examples/terraform/plan.json")
+            + "}\ngroups:\n  - name: g\n    test:\n      - terraform.plan: {maximum: {delete: 0}}\n",
+            ["suite.yaml:6", "unknown key 'maximum'"],
+        ),
+    ],
+    ids=["unknown-key", "missing-app", "missing-plan", "unknown-param"],
+)
+def test_cli_bad_suites_exit_2_with_location(
+    tmp_path: Path, text: str, fragments: list[str]
+) -> None:
+    suite = tmp_path / "suite.yaml"
+    suite.write_text(text)
+    done = assay("validate", str(suite), cwd=tmp_path)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    for fragment in fragments:
+        assert fragment in done.stderr
+
+
+def test_cli_lists_and_documents_the_families() -> None:
+    listing = assay("list", "checks", "--family", "stacks").stdout
+    assert "stacks.synth" in listing and "cfn-lint" in listing and "stacks.order" in listing
+    assert "terraform.plan" in assay("list", "checks", "--family", "terraform").stdout
+    run_help = assay("run", "--help").stdout
+    assert "--approve ADDRESS_OR_GLOB" in run_help
+    schema = json.loads(assay("schema").stdout)
+    targets = schema["properties"]["targets"]["additionalProperties"]["oneOf"]
+    assert {"stacks", "terraform"} <= {t["properties"]["type"]["const"] for t in targets}
