@@ -110,7 +110,7 @@ def parse_junit(document: bytes, max_cases: int) -> list[ResultIn]:
         raise JunitError(f"refused: {exc} (DTDs, entities and external references)") from None
     except ET.ParseError as exc:
         line, column = exc.position
-        raise JunitError(f"not well-formed XML at line {line}, column {column}") from None
+        raise JunitError(f"not well-formed XML at line {line}, column {column + 1}") from None
     if root.tag not in ("testsuites", "testsuite"):
         raise JunitError(f"expected a <testsuites> or <testsuite> root element, not <{root.tag}>")
     suites = list(root.iter("testsuite"))  # the root itself when it is a <testsuite>

@@ -67,7 +67,9 @@ class Served:
     db: Database
     tokens: dict[str, str]
 
-    def client(self, role: str | None = None, headers: dict[str, str] | None = None) -> httpx.Client:
+    def client(
+        self, role: str | None = None, headers: dict[str, str] | None = None
+    ) -> httpx.Client:
         auth = {"Authorization": f"Bearer {self.tokens[role]}"} if role else {}
         return httpx.Client(base_url=self.url, headers=auth | (headers or {}), timeout=30)
 
@@ -105,7 +107,9 @@ def env() -> str:
     return f"env-{uuid.uuid4().hex[:10]}"
 
 
-def assert_error(response: httpx.Response, status: int, code: str, field: str = "") -> dict[str, Any]:
+def assert_error(
+    response: httpx.Response, status: int, code: str, field: str = ""
+) -> dict[str, Any]:
     """The one error format, the status, the code, the request id, and the named field."""
     assert response.status_code == status, response.text
     error = response.json()["error"]

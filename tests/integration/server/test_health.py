@@ -124,9 +124,10 @@ def test_health_openapi_and_docs_are_served(server: Served) -> None:
         "ErrorOut"
     )
     assert "HTTPBearer" in spec["components"]["securitySchemes"]
-    assert "application/xml" in paths["/api/v1/sessions/{session_id}/junit"]["post"][
-        "requestBody"
-    ]["content"]
+    assert (
+        "application/xml"
+        in paths["/api/v1/sessions/{session_id}/junit"]["post"]["requestBody"]["content"]
+    )
 
 
 def test_health_does_not_need_sessions(server: Served, env: str) -> None:

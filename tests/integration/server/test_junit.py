@@ -55,7 +55,9 @@ def test_junit_import_maps_every_outcome(server: Served, env: str) -> None:
     assert by_name["test_broken"]["error_code"] == "pytest.error"
     assert by_name["test_later"]["message"] == "not yet"
     assert by_name["test_ok"]["details"]["file"] == "tests/test_api.py"
-    assert by_name["test_ok"]["group"] == "pytest" and by_name["test_ok"]["kind"] == "junit.testcase"
+    assert (
+        by_name["test_ok"]["group"] == "pytest" and by_name["test_ok"]["kind"] == "junit.testcase"
+    )
     assert by_name["test_ok"]["started_at"].startswith("2024-05-01T10:00:00")
 
 
@@ -68,9 +70,7 @@ def test_junit_import_reads_assays_own_report_back(server: Served, env: str) -> 
     ]
     sid = _session(server, env)
     with server.client("runner") as http:
-        http.post(
-            f"/api/v1/sessions/{sid}/junit", content=render_junit(run).encode(), headers=XML
-        )
+        http.post(f"/api/v1/sessions/{sid}/junit", content=render_junit(run).encode(), headers=XML)
         items = http.get(f"/api/v1/sessions/{sid}/results").json()["items"]
     assert [(r["phase"], r["index"], r["name"], r["kind"]) for r in items] == [
         ("before", 0, "make bucket", "s3.CreateBucket"),

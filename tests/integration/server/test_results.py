@@ -121,9 +121,9 @@ def test_results_upload_rejects_bad_payloads_naming_the_field(server: Served, en
     assert_error(negative, 422, "validation_error", "body.results.0.duration")
     assert_error(empty, 422, "validation_error", "body.results")
     assert_error(bare_list, 422, "validation_error", "body")
-    assert "at most 1000" in assert_error(too_many, 422, "validation_error", "body.results")[
-        "message"
-    ]
+    assert (
+        "at most 1000" in assert_error(too_many, 422, "validation_error", "body.results")["message"]
+    )
     assert listed["total"] == 0  # nothing of a rejected batch is stored
 
 

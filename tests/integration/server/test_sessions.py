@@ -66,9 +66,10 @@ def test_sessions_create_rejects_bad_bodies_naming_the_field(server: Served) -> 
     assert_error(unknown, 422, "validation_error", "body.colour")
     assert_error(label, 422, "validation_error", "body.labels.a b.[key]")
     assert_error(status, 422, "validation_error", "body.status")
-    assert "finished_at is before started_at" in assert_error(order, 422, "validation_error")[
-        "message"
-    ]
+    assert (
+        "finished_at is before started_at"
+        in assert_error(order, 422, "validation_error")["message"]
+    )
     assert_error(not_json, 422, "validation_error")
 
 
@@ -138,9 +139,9 @@ def test_sessions_patch_rejects_bad_bodies_and_missing_sessions(server: Served, 
         before_start = http.patch(path, json={"finished_at": "2000-01-01T00:00:00Z"})
         missing = http.patch("/api/v1/sessions/nope", json={"status": "passed"})
     assert_error(bad_status, 422, "validation_error", "body.status")
-    assert "environment may not be null" in assert_error(null_env, 422, "validation_error")[
-        "message"
-    ]
+    assert (
+        "environment may not be null" in assert_error(null_env, 422, "validation_error")["message"]
+    )
     assert_error(summary, 422, "validation_error", "body.summary")
     assert_error(before_start, 422, "validation_error")
     assert_error(missing, 404, "not_found")
@@ -161,9 +162,7 @@ def test_sessions_list_filters_and_paginates(server: Served, env: str) -> None:
             "/api/v1/sessions",
             params=[("environment", env), ("status", "passed"), ("status", "failed")],
         ).json()
-        team_a = http.get(
-            "/api/v1/sessions", params={"environment": env, "label": "team=a"}
-        ).json()
+        team_a = http.get("/api/v1/sessions", params={"environment": env, "label": "team=a"}).json()
         pages, cursor = [], None
         while True:
             params = {"environment": env, "limit": 3} | ({"cursor": cursor} if cursor else {})

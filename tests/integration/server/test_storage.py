@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Iterator
 import threading
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,8 +20,7 @@ from assay.server.db import Database, normalise_url
 from assay.server.db.errors import cli_errors, describe
 from assay.server.db.migrate import alembic_config, current_revision, head_revision, upgrade
 from assay.server.db.tables import Base, JobLease, Result, RunSession, utcnow
-from assay.server.jobs import Job, JobContext, JobRegistry, JobRunner
-from assay.server.jobs import leases
+from assay.server.jobs import Job, JobContext, JobRegistry, JobRunner, leases
 from assay.server.schemas import SessionCreate
 from assay.server.store import sessions
 from tests.integration.server.conftest import settings_for
@@ -141,7 +140,12 @@ def test_storage_a_singleton_job_runs_in_one_worker(db: Database, database_url: 
     calls: list[str] = []
     registry = JobRegistry()
     job = registry.add(
-        Job(f"single-{utcnow().timestamp()}", 60, lambda ctx: calls.append(ctx.worker_id), singleton=True)
+        Job(
+            f"single-{utcnow().timestamp()}",
+            60,
+            lambda ctx: calls.append(ctx.worker_id),
+            singleton=True,
+        )
     )
     import logging
 
@@ -169,14 +173,16 @@ def test_storage_errors_are_translated_at_one_boundary(tmp_path: Path) -> None:
     from tests.integration.conftest import free_port
 
     down = Database(f"postgresql://assay:s3cret-pass@127.0.0.1:{free_port()}/x")
-    with pytest.raises(OperationalError) as caught:
-        with down.read() as session:
-            session.execute(text("SELECT 1"))
+    with pytest.raises(OperationalError) as caught, down.read() as session:
+        session.execute(text("SELECT 1"))
     problem = describe(caught.value)
     assert (problem.status, problem.code) == (503, "database_unavailable")
-    with pytest.raises(RuntimeFault, match="cannot reach the database at postgresql") as fault:
-        with cli_errors(down.display_url), down.read() as session:
-            session.execute(text("SELECT 1"))
+    with (
+        pytest.raises(RuntimeFault, match="cannot reach the database at postgresql") as fault,
+        cli_errors(down.display_url),
+        down.read() as session,
+    ):
+        session.execute(text("SELECT 1"))
     assert "s3cret-pass" not in str(fault.value) and "***" in str(fault.value)
     down.dispose()
     with pytest.raises(UsageError, match="unsupported database 'mysql'"):

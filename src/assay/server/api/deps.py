@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from assay.server import tokens
@@ -67,6 +67,7 @@ def require(role: Role) -> Callable[..., Principal]:
     return check
 
 
+SessionId = Annotated[str, Path(min_length=1, max_length=64, description="A session's id.")]
 Viewer = Annotated[Principal, Depends(require(Role.VIEWER))]
 Runner = Annotated[Principal, Depends(require(Role.RUNNER))]
 Admin = Annotated[Principal, Depends(require(Role.ADMIN))]

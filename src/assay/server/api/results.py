@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from assay.core.results import Phase, Status
-from assay.server.api.deps import API_PREFIX, ContextDep, Runner, Viewer
+from assay.server.api.deps import API_PREFIX, ContextDep, Runner, SessionId, Viewer
 from assay.server.api.pagination import Cursor, Limit, decode_cursor, encode_cursor
 from assay.server.api.sessions import not_found
 from assay.server.context import ServerContext
@@ -23,7 +23,7 @@ router = APIRouter(prefix=API_PREFIX + "/sessions/{session_id}", tags=["results"
 XML_TYPES = ("application/xml", "text/xml", "application/junit+xml")
 
 
-def _ingest(context: ServerContext, session_id: str, results: list[ResultIn]) -> IngestOut:
+def _ingest(context: ServerContext, session_id: SessionId, results: list[ResultIn]) -> IngestOut:
     with context.db.write() as db:
         done = store.ingest(db, session_id, results)
         if done is None:
@@ -45,7 +45,7 @@ def _must_exist(context: ServerContext, session_id: str) -> None:
 
 @router.post("/results", status_code=201, response_model=IngestOut)
 def upload_results(
-    session_id: str, body: ResultBatch, context: ContextDep, _: Runner, response: Response
+    session_id: SessionId, body: ResultBatch, context: ContextDep, _: Runner, response: Response
 ) -> IngestOut:
     """Store a batch of results (runner); ids already stored are counted, not duplicated.
 
@@ -66,7 +66,7 @@ def upload_results(
 
 @router.get("/results", response_model=Page[ResultOut])
 def list_results(
-    session_id: str,
+    session_id: SessionId,
     context: ContextDep,
     _: Viewer,
     limit: Limit = 100,
@@ -107,7 +107,7 @@ def list_results(
     },
 )
 async def import_junit(
-    session_id: str, request: Request, context: ContextDep, _: Runner, response: Response
+    session_id: SessionId, request: Request, context: ContextDep, _: Runner, response: Response
 ) -> IngestOut:
     """Import a JUnit XML report (runner): each `<testcase>` becomes a result.
 

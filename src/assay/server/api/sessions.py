@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from assay.server.api.deps import API_PREFIX, ContextDep, Runner, Viewer
+from assay.server.api.deps import API_PREFIX, ContextDep, Runner, SessionId, Viewer
 from assay.server.api.pagination import Cursor, Limit, decode_cursor, encode_cursor
 from assay.server.db.tables import RunSession
 from assay.server.errors import ApiError
@@ -74,7 +74,7 @@ def list_sessions(
 
 
 @router.get("/{session_id}", response_model=SessionOut)
-def get_session(session_id: str, context: ContextDep, _: Viewer) -> SessionOut:
+def get_session(session_id: SessionId, context: ContextDep, _: Viewer) -> SessionOut:
     """One session with its summary counts (viewer)."""
     with context.db.read() as db:
         row = db.get(RunSession, session_id)
@@ -85,7 +85,7 @@ def get_session(session_id: str, context: ContextDep, _: Viewer) -> SessionOut:
 
 @router.patch("/{session_id}", response_model=SessionOut)
 def patch_session(
-    session_id: str, body: SessionPatch, context: ContextDep, _: Runner
+    session_id: SessionId, body: SessionPatch, context: ContextDep, _: Runner
 ) -> SessionOut:
     """Change a session's fields (runner); finishing it stamps ``finished_at``."""
     with context.db.write() as db:
