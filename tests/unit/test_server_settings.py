@@ -75,6 +75,8 @@ def test_server_settings_errors_are_one_clear_paragraph(
         load_settings(tmp_path / "nope.toml")
     with pytest.raises(UsageError, match="rate_limit .*'lots' is not a rate"):
         load_settings(rate_limit="lots")
+    with pytest.raises(UsageError, match="rate_limit_storage .*'nosuch://x' cannot be used"):
+        load_settings(rate_limit_storage="nosuch://x")
     monkeypatch.setenv("ASSAY_PORT", "99999")
     with pytest.raises(UsageError, match="port \\(--port or ASSAY_PORT\\)"):
         load_settings()

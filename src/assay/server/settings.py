@@ -15,6 +15,8 @@ from typing import Any, Literal
 
 import yaml
 from limits import parse
+from limits.errors import ConfigurationError
+from limits.storage import storage_from_string
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -72,6 +74,15 @@ class Settings(BaseSettings):
                     f"'{value}' is not a rate such as '100/second' or '1200/minute'"
                 ) from None
         return value.strip()
+
+    @field_validator("rate_limit_storage")
+    @classmethod
+    def _valid_storage(cls, value: str) -> str:
+        try:
+            storage_from_string(value)
+        except ConfigurationError as exc:
+            raise ValueError(f"'{value}' cannot be used: {exc}") from None
+        return value
 
     @property
     def effective_database_url(self) -> str:

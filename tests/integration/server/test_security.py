@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -122,6 +123,12 @@ def test_security_request_logs_name_the_token_id_never_the_token(
         sid = response.json()["id"]
         http.get(f"/api/v1/sessions/{sid}")
     assert response.headers["x-request-id"] == "trace-123"
+    # the line is written just after the response is sent: wait for it
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not any(
+        getattr(r, "route", "") == "/api/v1/sessions/{session_id}" for r in access_records
+    ):
+        time.sleep(0.01)
     records = [r for r in access_records if r.name == "assay.server.access"]
     create = next(r for r in records if getattr(r, "request_id", "") == "trace-123")
     assert create.route == "/api/v1/sessions" and create.method == "POST"  # type: ignore[attr-defined]

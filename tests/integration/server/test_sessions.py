@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 
 from tests.integration.server.conftest import Served, assert_error
@@ -43,6 +44,27 @@ def test_sessions_create_is_idempotent_with_a_client_id(server: Served, env: str
         listed = http.get("/api/v1/sessions", params={"environment": env}).json()
     assert again.status_code == 200 and again.json()["name"] == "first" == first["name"]
     assert listed["total"] == 1
+
+
+def test_sessions_racing_creates_with_one_client_id_make_one_session(
+    server: Served, env: str
+) -> None:
+    client_id = f"race-{uuid.uuid4().hex}"[:40]
+    statuses: list[int] = []
+
+    def create() -> None:
+        with server.client("runner") as http:
+            body = {"environment": env, "id": client_id}
+            statuses.append(http.post("/api/v1/sessions", json=body).status_code)
+
+    threads = [threading.Thread(target=create) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [200] * 5 + [201]
+    with server.client("viewer") as http:
+        assert http.get("/api/v1/sessions", params={"environment": env}).json()["total"] == 1
 
 
 def test_sessions_create_rejects_bad_bodies_naming_the_field(server: Served) -> None:

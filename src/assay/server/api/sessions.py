@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
+from sqlalchemy.exc import IntegrityError
 
 from assay.server.api.deps import API_PREFIX, ContextDep, Runner, SessionId, Viewer
 from assay.server.api.pagination import Cursor, Limit, decode_cursor, encode_cursor
@@ -27,9 +28,17 @@ def create_session(
     body: SessionCreate, context: ContextDep, principal: Runner, response: Response
 ) -> SessionOut:
     """Create a session (runner). With a client ``id``, a repeat returns the first (200)."""
-    with context.db.write() as db:
-        row, created = store.create(db, body, principal.token_id)
-        out = store.to_out(row)
+    try:
+        with context.db.write() as db:
+            row, created = store.create(db, body, principal.token_id)
+            out = store.to_out(row)
+    except IntegrityError:
+        # two first tries with one client id raced; the other one won, so this is a repeat
+        with context.db.read() as db:
+            existing = db.get(RunSession, body.id) if body.id else None
+            if existing is None:
+                raise
+            out, created = store.to_out(existing), False
     response.status_code = 201 if created else 200
     response.headers["Location"] = f"/api/v1/sessions/{out.id}"
     return out
