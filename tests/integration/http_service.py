@@ -196,7 +196,11 @@ class HttpService:
     """The app on 127.0.0.1 and a free port, served by uvicorn in a thread."""
 
     def __init__(
-        self, tls: TlsFiles | None = None, client_certs: bool = False, app: Any = None
+        self,
+        tls: TlsFiles | None = None,
+        client_certs: bool = False,
+        app: Any = None,
+        lifespan: str = "off",
     ) -> None:
         self.app = build_app() if app is None else app
         options: dict[str, Any] = {}
@@ -210,7 +214,7 @@ class HttpService:
             port=0,
             log_level="warning",
             access_log=False,
-            lifespan="off",
+            lifespan=lifespan,
             ws="none",
             **options,
         )

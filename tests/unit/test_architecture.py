@@ -20,7 +20,8 @@ ALLOWED = {
     "checks": {"core", "config", "checks"},
     "engine": {"core", "config", "engine"},
     "report": {"core", "report"},
-    "cli": {"core", "config", "checks", "engine", "report", "cli"},
+    "server": {"core", "config", "checks", "engine", "report", "server"},
+    "cli": {"core", "config", "checks", "engine", "report", "cli", "server"},
 }
 
 

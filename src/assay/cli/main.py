@@ -15,6 +15,8 @@ from assay.cli.commands_list import list_cmd
 from assay.cli.loading import load_all, parse_vars
 from assay.cli.logs import setup as setup_logging
 from assay.cli.progress import LiveBar, LogEvents, PlainLines
+from assay.cli.serve import serve
+from assay.cli.server_admin import db, token
 from assay.core.errors import EXIT_FAILED, EXIT_OK, EXIT_RUNTIME, AssayError
 from assay.core.events import Listener
 from assay.core.results import RunResult, Status
@@ -252,6 +254,9 @@ def schema(output: Path | None) -> None:
 
 
 cli.add_command(list_cmd)
+cli.add_command(serve)
+cli.add_command(db)
+cli.add_command(token)
 
 
 def main() -> None:

@@ -1,0 +1,130 @@
+"""``/api/v1/sessions/{id}/results`` (batch upload, list) and ``.../junit`` (JUnit import)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+
+from assay.core.results import Phase, Status
+from assay.server.api.deps import API_PREFIX, ContextDep, Runner, SessionId, Viewer
+from assay.server.api.pagination import Cursor, Limit, decode_cursor, encode_cursor
+from assay.server.api.sessions import not_found
+from assay.server.context import ServerContext
+from assay.server.db.tables import RunSession
+from assay.server.errors import ApiError, ErrorDetail
+from assay.server.junit import JunitError, parse_junit
+from assay.server.schemas import IngestOut, Page, ResultBatch, ResultIn, ResultOut
+from assay.server.store import results as store
+from assay.server.store.sessions import summary
+
+router = APIRouter(prefix=API_PREFIX + "/sessions/{session_id}", tags=["results"])
+XML_TYPES = ("application/xml", "text/xml", "application/junit+xml")
+
+
+def _ingest(context: ServerContext, session_id: SessionId, results: list[ResultIn]) -> IngestOut:
+    with context.db.write() as db:
+        done = store.ingest(db, session_id, results)
+        if done is None:
+            raise not_found(session_id)
+        counts = summary(db.get_one(RunSession, session_id, populate_existing=True))
+    return IngestOut(
+        accepted=len(done.accepted),
+        duplicates=len(done.duplicates),
+        duplicate_ids=done.duplicates,
+        summary=counts,
+    )
+
+
+def _must_exist(context: ServerContext, session_id: str) -> None:
+    with context.db.read() as db:
+        if db.get(RunSession, session_id) is None:
+            raise not_found(session_id)
+
+
+@router.post("/results", status_code=201, response_model=IngestOut)
+def upload_results(
+    session_id: SessionId, body: ResultBatch, context: ContextDep, _: Runner, response: Response
+) -> IngestOut:
+    """Store a batch of results (runner); ids already stored are counted, not duplicated.
+
+    Each item is what `StepResult.to_dict()` gives, with an optional `id`; without one the
+    id is `suite::group/phase/index`. 201 when something was new, 200 for a pure retry.
+    """
+    if len(body.results) > context.settings.max_batch:
+        message = f"at most {context.settings.max_batch} results per upload"
+        raise ApiError(
+            422,
+            f"invalid request: body.results: {message}",
+            details=[ErrorDetail(field="body.results", message=message)],
+        )
+    out = _ingest(context, session_id, body.results)
+    response.status_code = 201 if out.accepted else 200
+    return out
+
+
+@router.get("/results", response_model=Page[ResultOut])
+def list_results(
+    session_id: SessionId,
+    context: ContextDep,
+    _: Viewer,
+    limit: Limit = 100,
+    cursor: Cursor = None,
+    status: Annotated[list[Status] | None, Query(description="Any of these.")] = None,
+    phase: Phase | None = None,
+    group: Annotated[str | None, Query(max_length=300)] = None,
+    kind: Annotated[str | None, Query(max_length=200)] = None,
+    suite: Annotated[str | None, Query(max_length=2000)] = None,
+) -> Page[ResultOut]:
+    """A session's results in arrival order (viewer)."""
+    after = decode_cursor(cursor, int)[0] if cursor is not None else None
+    flt = store.ResultFilter(
+        status=[str(s) for s in status or []],
+        phase=str(phase) if phase else None,
+        group=group,
+        kind=kind,
+        suite=suite,
+    )
+    with context.db.read() as db:
+        if db.get(RunSession, session_id) is None:
+            raise not_found(session_id)
+        rows, total, more = store.page(db, session_id, flt, limit, after)
+        items = [store.to_out(r) for r in rows]
+    next_cursor = encode_cursor(rows[-1].pk) if rows and more else None
+    return Page[ResultOut](items=items, total=total, limit=limit, next_cursor=next_cursor)
+
+
+@router.post(
+    "/junit",
+    status_code=201,
+    response_model=IngestOut,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {t: {"schema": {"type": "string"}} for t in XML_TYPES},
+        }
+    },
+)
+async def import_junit(
+    session_id: SessionId, request: Request, context: ContextDep, _: Runner, response: Response
+) -> IngestOut:
+    """Import a JUnit XML report (runner): each `<testcase>` becomes a result.
+
+    Send the document as the body with `Content-Type: application/xml`. Importing the same
+    report again adds nothing (ids come from suite, class and test names).
+    """
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind not in XML_TYPES:
+        raise ApiError(
+            415, f"send JUnit XML with Content-Type application/xml, not '{kind or 'none'}'"
+        )
+    await run_in_threadpool(_must_exist, context, session_id)
+    document = await request.body()
+    try:
+        results = await run_in_threadpool(parse_junit, document, 50_000)
+    except JunitError as exc:
+        raise ApiError(400, f"cannot import this JUnit XML: {exc}", "invalid_junit") from None
+    out = await run_in_threadpool(_ingest, context, session_id, results)
+    response.status_code = 201 if out.accepted else 200
+    return out

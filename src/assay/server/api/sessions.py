@@ -1,0 +1,108 @@
+"""``/api/v1/sessions``: create, list (filters, pagination), read, patch."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+from sqlalchemy.exc import IntegrityError
+
+from assay.server.api.deps import API_PREFIX, ContextDep, Runner, SessionId, Viewer
+from assay.server.api.pagination import Cursor, Limit, decode_cursor, encode_cursor
+from assay.server.db.tables import RunSession
+from assay.server.errors import ApiError
+from assay.server.schemas import Page, SessionCreate, SessionOut, SessionPatch, SessionStatus
+from assay.server.store import sessions as store
+
+router = APIRouter(prefix=f"{API_PREFIX}/sessions", tags=["sessions"])
+LABEL = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}=.{0,200}$"
+
+
+def not_found(session_id: str) -> ApiError:
+    return ApiError(404, f"no session with id '{session_id}'")
+
+
+@router.post("", status_code=201, response_model=SessionOut)
+def create_session(
+    body: SessionCreate, context: ContextDep, principal: Runner, response: Response
+) -> SessionOut:
+    """Create a session (runner). With a client ``id``, a repeat returns the first (200)."""
+    try:
+        with context.db.write() as db:
+            row, created = store.create(db, body, principal.token_id)
+            out = store.to_out(row)
+    except IntegrityError:
+        # two first tries with one client id raced; the other one won, so this is a repeat
+        with context.db.read() as db:
+            existing = db.get(RunSession, body.id) if body.id else None
+            if existing is None:
+                raise
+            out, created = store.to_out(existing), False
+    response.status_code = 201 if created else 200
+    response.headers["Location"] = f"/api/v1/sessions/{out.id}"
+    return out
+
+
+@router.get("", response_model=Page[SessionOut])
+def list_sessions(
+    context: ContextDep,
+    _: Viewer,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+    status: Annotated[list[SessionStatus] | None, Query(description="Any of these.")] = None,
+    environment: Annotated[str | None, Query(max_length=100)] = None,
+    label: Annotated[
+        list[Annotated[str, Query(pattern=LABEL)]] | None,
+        Query(description="key=value; repeat to require several labels."),
+    ] = None,
+    created_after: datetime | None = None,
+    created_before: datetime | None = None,
+) -> Page[SessionOut]:
+    """Sessions, newest first (viewer)."""
+    flt = store.SessionFilter(
+        status=[str(s) for s in status or []],
+        environment=environment,
+        labels=dict(item.split("=", 1) for item in label or []),
+        created_after=created_after,
+        created_before=created_before,
+    )
+    after = None
+    if cursor is not None:
+        when, session_id = decode_cursor(cursor, str, str)
+        try:
+            after = (datetime.fromisoformat(when), session_id)
+        except ValueError:
+            decode_cursor("", str)  # raises the 422
+    with context.db.read() as db:
+        rows, total, more = store.page(db, flt, limit, after)
+        items = [store.to_out(r) for r in rows]
+    last = rows[-1] if rows and more else None
+    next_cursor = encode_cursor(last.created_at.isoformat(), last.id) if last else None
+    return Page[SessionOut](items=items, total=total, limit=limit, next_cursor=next_cursor)
+
+
+@router.get("/{session_id}", response_model=SessionOut)
+def get_session(session_id: SessionId, context: ContextDep, _: Viewer) -> SessionOut:
+    """One session with its summary counts (viewer)."""
+    with context.db.read() as db:
+        row = db.get(RunSession, session_id)
+        if row is None:
+            raise not_found(session_id)
+        return store.to_out(row)
+
+
+@router.patch("/{session_id}", response_model=SessionOut)
+def patch_session(
+    session_id: SessionId, body: SessionPatch, context: ContextDep, _: Runner
+) -> SessionOut:
+    """Change a session's fields (runner); finishing it stamps ``finished_at``."""
+    with context.db.write() as db:
+        row = db.get(RunSession, session_id, with_for_update=True)
+        if row is None:
+            raise not_found(session_id)
+        store.patch(row, body)
+        if row.finished_at is not None and row.finished_at < row.started_at:
+            raise ApiError(422, "invalid request: finished_at is before started_at")
+        db.flush()
+        return store.to_out(row)

@@ -1,0 +1,115 @@
+"""``create_app(settings)``: the FastAPI app, built on demand (nothing exists at import).
+
+The lifespan applies migrations (unless told not to), starts the background jobs and, on
+shutdown, stops them and closes the database pool.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from assay import __version__
+from assay.server.api import health, include_api
+from assay.server.context import ServerContext, new_worker_id
+from assay.server.db import Database
+from assay.server.db.migrate import upgrade
+from assay.server.db.tables import utcnow
+from assay.server.errors import install_error_handlers
+from assay.server.jobs import JobContext, JobRegistry, JobRunner
+from assay.server.jobs import database as database_jobs
+from assay.server.middleware import RequestContext
+from assay.server.ratelimit import RateLimiter
+from assay.server.settings import Settings, load_settings, register_secrets
+
+log = logging.getLogger("assay.server")
+SETTINGS_ENV = "ASSAY_SERVE_SETTINGS"  # how `assay serve` hands settings to its workers
+
+DESCRIPTION = """assay's server keeps every run's results: **sessions** of **results**, from
+`assay run` or imported from any CI runner's JUnit XML.
+
+Every `/api/v1` call needs `Authorization: Bearer <token>` (`assay token create`): reads
+need the viewer role, writes the runner role. `/health*` is public. Errors always have the
+shape `{"error": {"status", "code", "message", "request_id", "details"}}`.
+"""
+
+
+def create_app(settings: Settings | None = None, jobs: JobRegistry | None = None) -> FastAPI:
+    """The app for ``settings`` (default: from the environment); ``jobs`` adds to ours."""
+    settings = settings or load_settings()
+    register_secrets(settings)
+    registry = jobs or JobRegistry()
+    database_jobs.register(registry, settings.heartbeat_interval, settings.housekeeping_interval)
+    context = ServerContext(
+        settings=settings,
+        db=Database(settings.effective_database_url),
+        limiter=RateLimiter(settings.rate_limit, settings.rate_limit_storage),
+        jobs=registry,
+        worker_id=new_worker_id(),
+        started_at=utcnow(),
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.migrate_on_start:
+            context.revision = await asyncio.to_thread(upgrade, context.db.engine)
+        job_context = JobContext(context.db, settings, context.worker_id, log)
+        context.runner = JobRunner(registry, job_context)
+        if settings.jobs_enabled:
+            await context.runner.start()
+        log.info(
+            "assay server %s ready: database %s, worker %s",
+            __version__,
+            context.db.display_url,
+            context.worker_id,
+        )
+        try:
+            yield
+        finally:
+            await context.runner.stop()
+            context.db.dispose()
+
+    app = FastAPI(
+        title="assay server",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        openapi_url="/openapi.json" if settings.docs else None,
+        docs_url="/docs" if settings.docs else None,
+        redoc_url=None,
+    )
+    app.state.context = context
+    install_error_handlers(app)
+    app.include_router(health.router)
+    include_api(app)
+    app.add_middleware(RequestContext, max_body=settings.max_request_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PATCH"],
+            allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+            expose_headers=["X-Request-ID", "Retry-After"],
+        )
+    return app
+
+
+def settings_for_workers(settings: Settings) -> str:
+    """Settings as JSON for worker processes (secret values included: same user only)."""
+    data = settings.model_dump(mode="json")
+    data["database_url"] = settings.effective_database_url
+    return json.dumps(data)
+
+
+def create_app_from_environment() -> FastAPI:
+    """The factory uvicorn's worker processes call (``assay serve --workers N``)."""
+    raw = os.environ.get(SETTINGS_ENV)
+    settings = Settings(**json.loads(raw)) if raw else load_settings()
+    return create_app(settings)

@@ -1,0 +1,78 @@
+"""Background jobs: a registry of periodic jobs and the state of their runs.
+
+A feature registers a ``Job`` (a name, an interval, a function of a ``JobContext``); the
+runner (``jobs.runner``) calls it on that interval in a worker thread and keeps a
+``JobState`` that ``/health/jobs`` shows. A ``singleton`` job runs in one worker at a time
+across all processes sharing the database (a lease row, see ``jobs.leases``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from assay.server.db import Database
+    from assay.server.settings import Settings
+
+
+@dataclass(frozen=True)
+class JobContext:
+    """What a job gets: the database, the settings, this worker's id, a logger."""
+
+    db: Database
+    settings: Settings
+    worker_id: str
+    log: logging.Logger
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    interval: float  # seconds between the starts of two runs
+    run: Callable[[JobContext], None]
+    description: str = ""
+    singleton: bool = False
+    first_delay: float = 0.0  # seconds after start-up before the first run
+
+
+@dataclass
+class JobState:
+    """The last run of a job in this worker."""
+
+    running: bool = False
+    runs: int = 0
+    failures: int = 0
+    last_status: str | None = None  # ok | failed | skipped (another worker holds the lease)
+    last_error: str | None = None
+    last_started_at: datetime | None = None
+    last_finished_at: datetime | None = None
+    last_duration_ms: float | None = None
+    next_run_at: datetime | None = None
+
+
+class JobRegistry:
+    """Named jobs; a name registered twice is a programming error."""
+
+    def __init__(self) -> None:
+        self._jobs: dict[str, Job] = {}
+
+    def add(self, job: Job) -> Job:
+        if job.name in self._jobs:
+            raise ValueError(f"job '{job.name}' is registered twice")
+        if job.interval <= 0:
+            raise ValueError(f"job '{job.name}' needs a positive interval")
+        self._jobs[job.name] = job
+        return job
+
+    def get(self, name: str) -> Job | None:
+        return self._jobs.get(name)
+
+    def __iter__(self) -> Iterator[Job]:
+        return iter(self._jobs.values())
+
+    def __len__(self) -> int:
+        return len(self._jobs)
