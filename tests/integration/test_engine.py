@@ -250,6 +250,25 @@ def test_engine_parallel_steps_within_a_group(
     assert flaky.behaviour.peak > 1
 
 
+def test_engine_parallel_bounds_calls_when_groups_times_lanes_exceed_it(
+    flaky: FlakyS3, write_suite: Callable[..., Path], run_suite: Runner
+) -> None:
+    """Two groups at once, each with parallel steps: 2 x 2 callers, but --parallel 2."""
+    flaky.behaviour.delay["bound-"] = 0.15
+    groups = "".join(
+        f"  - name: g{g}\n    parallel: true\n    test:\n"
+        + "".join(
+            f"      - {{s3.HeadBucket: {{Bucket: bound-{g}-{i}}}, expect: {{status: 404}}}}\n"
+            for i in range(4)
+        )
+        for g in range(2)
+    )
+    path = write_suite(TARGET + "parallel: true\ngroups:\n" + groups)
+    run = run_suite(path, {"ENDPOINT": flaky.url}, parallel=2)
+    assert all(r.status is Status.PASSED for r in run.results), [r.message for r in run.results]
+    assert flaky.behaviour.peak == 2
+
+
 def test_engine_emits_one_event_stream(moto_server: str, write_suite: Callable[..., Path]) -> None:
     from assay.config.loader import load_suite
     from assay.config.variables import Variables

@@ -106,8 +106,8 @@ def has_reference(value: Any) -> bool:
     """Whether a string in ``value`` (keys included, models walked) still holds ``${``."""
     if isinstance(value, str):
         return "${" in value
-    if isinstance(value, BaseModel):
-        value = value.__dict__  # unset fields hold their defaults, which hold no references
+    if isinstance(value, BaseModel):  # unset fields hold their defaults: no references
+        return any(has_reference(getattr(value, name)) for name in value.model_fields_set)
     if isinstance(value, dict):
         return any(has_reference(k) or has_reference(v) for k, v in value.items())
     if isinstance(value, list | tuple):

@@ -87,12 +87,18 @@ class Runner:
         total = sum(len(g.before) + len(g.test) + len(g.after) for _, g in pairs)
         self.bus.emit(RunStarted(self.run_result.run_id, tuple(self.run_result.suites), total))
         targets = self._open_targets(pairs, workers)
+        group_threads = workers if concurrent_groups else 1
+        lanes = workers if any(g.parallel and len(g.test) > 1 for _, g in pairs) else 1
         executor = StepExecutor(
-            targets, workers, self.cancel, self.options.timeout, self.options.approvals
+            targets,
+            workers,
+            self.cancel,
+            self.options.timeout,
+            self.options.approvals,
+            # calls need bounding only when groups times lanes could exceed the limit
+            bounded=group_threads * lanes > workers,
         )
-        pool = cf.ThreadPoolExecutor(
-            workers if concurrent_groups else 1, thread_name_prefix="assay-group"
-        )
+        pool = cf.ThreadPoolExecutor(group_threads, thread_name_prefix="assay-group")
         try:
             futures = [pool.submit(self._group, executor, s, g) for s, g in pairs]
             self._wait(futures)

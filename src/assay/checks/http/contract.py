@@ -9,15 +9,15 @@ distinct failure becomes an entry of the observation's ``failures``.
 from __future__ import annotations
 
 import contextlib
-import json
 import time
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import httpx
-import yaml
 
+from assay.checks.http import contract_params
+from assay.checks.http.contract_params import DEFAULT_CHECKS, MODES
+from assay.checks.http.contract_schema import SchemaError, fetch, load
 from assay.checks.http.params import RequestSpec
 from assay.checks.http.request import authenticate
 from assay.checks.http.target import HttpTarget
@@ -25,108 +25,7 @@ from assay.core.checks import CheckCall, Observation, ParamProblem
 from assay.core.registry import suggest
 from assay.core.secrets import redact
 
-KEYS = ("schema", "max_examples", "seed", "checks", "modes", "operations")
-# schemathesis checks that judge one response (the others re-send requests on their own)
-KNOWN_CHECKS = (
-    "not_a_server_error",
-    "status_code_conformance",
-    "content_type_conformance",
-    "response_headers_conformance",
-    "response_schema_conformance",
-    "negative_data_rejection",
-    "positive_data_acceptance",
-)
-DEFAULT_CHECKS = KNOWN_CHECKS[:3] + KNOWN_CHECKS[4:5]
-MODES = ("positive", "negative")
 MAX_FAILURES = 20
-
-
-class _SchemaError(Exception):
-    def __init__(self, code: str, message: str, unreachable: bool = False) -> None:
-        super().__init__(message)
-        self.code, self.unreachable = code, unreachable
-
-
-def _names(params: Mapping[str, Any], key: str, known: tuple[str, ...]) -> list[ParamProblem]:
-    value = params[key]
-    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
-        return [ParamProblem((key,), f"'{key}' must be a non-empty list of names")]
-    return [
-        ParamProblem(
-            (key, i), f"unknown {key[:-1]} '{v}'{suggest(v, known)}: one of {', '.join(known)}"
-        )
-        for i, v in enumerate(value)
-        if v not in known
-    ]
-
-
-def validate(params: Mapping[str, Any]) -> list[ParamProblem]:
-    """Every problem in the step's parameters, each at the parameter it concerns."""
-    problems = [
-        ParamProblem(
-            (k,), f"unknown parameter '{k}'{suggest(str(k), KEYS)}; valid: {', '.join(KEYS)}"
-        )
-        for k in params
-        if k not in KEYS
-    ]
-    if not isinstance(params.get("schema"), str) or not params["schema"]:
-        problems.append(ParamProblem(("schema",), "'schema' (path, URL or file://) is required"))
-    examples = params.get("max_examples", 20)
-    if isinstance(examples, bool) or not isinstance(examples, int) or not 1 <= examples <= 1000:
-        problems.append(ParamProblem(("max_examples",), "'max_examples' must be 1..1000"))
-    if isinstance(params.get("seed", 0), bool) or not isinstance(params.get("seed", 0), int):
-        problems.append(ParamProblem(("seed",), "'seed' must be an integer"))
-    for key, known in (("checks", KNOWN_CHECKS), ("modes", MODES)):
-        if key in params:
-            problems += _names(params, key, known)
-    ops = params.get("operations", [])
-    if not isinstance(ops, list) or not all(isinstance(o, str) and o for o in ops):
-        problems.append(
-            ParamProblem(
-                ("operations",), "'operations' must be a list of operationIds or 'GET /path'"
-            )
-        )
-    return problems
-
-
-def _parse(text: str, where: str) -> dict[str, Any]:
-    try:
-        document = json.loads(text) if text.lstrip().startswith("{") else yaml.safe_load(text)
-    except (ValueError, yaml.YAMLError) as exc:
-        raise _SchemaError("InvalidSchema", f"{where} is neither JSON nor YAML: {exc}") from None
-    if not isinstance(document, dict):
-        raise _SchemaError("InvalidSchema", f"{where} is not an OpenAPI document (a mapping)")
-    return document
-
-
-def _fetch(
-    target: HttpTarget, where: str, auth: httpx.Auth | None, extra: dict[str, str], timeout: float
-) -> dict[str, Any]:
-    """The raw document: a local file, or a GET through the target's client."""
-    if where.startswith("file://"):
-        try:
-            return _parse(Path(where.removeprefix("file://")).read_text("utf-8"), where)
-        except OSError as exc:
-            raise _SchemaError("SchemaUnavailable", f"cannot read {where}: {exc}") from None
-    try:
-        response = target.client.get(where, auth=auth, headers=extra, timeout=timeout)
-    except httpx.RequestError as exc:
-        text = str(exc) or type(exc).__name__
-        raise _SchemaError("SchemaUnavailable", f"schema {where}: {text}", True) from None
-    if response.status_code >= 400:
-        raise _SchemaError("SchemaUnavailable", f"schema {where}: HTTP {response.status_code}")
-    return _parse(response.text, where)
-
-
-def _load(document: dict[str, Any]) -> Any:
-    import schemathesis
-    from schemathesis.core.errors import LoaderError
-
-    try:
-        schema = schemathesis.openapi.from_dict(document, config=schemathesis.Config())
-    except LoaderError as exc:
-        raise _SchemaError("InvalidSchema", str(exc).splitlines()[0]) from None
-    return schema
 
 
 class _Runner:
@@ -257,23 +156,10 @@ class OpenApiContract:
     description = "Run schemathesis against an OpenAPI document; each contract failure is reported."
 
     def validate(self, params: Mapping[str, Any]) -> list[ParamProblem]:
-        return validate(params)
+        return contract_params.validate(params)
 
     def params_schema(self) -> dict[str, Any]:
-        names = {"type": "array", "minItems": 1, "items": {"type": "string"}}
-        return {
-            "type": "object",
-            "properties": {
-                "schema": {"type": "string", "description": "Path, absolute URL or file://."},
-                "max_examples": {"type": "integer", "minimum": 1, "maximum": 1000},
-                "seed": {"type": "integer"},
-                "checks": {**names, "items": {"enum": list(KNOWN_CHECKS)}},
-                "modes": {**names, "items": {"enum": list(MODES)}},
-                "operations": names,
-            },
-            "required": ["schema"],
-            "additionalProperties": False,
-        }
+        return contract_params.schema()
 
     def run(self, call: CheckCall) -> Observation:
         target = call.target
@@ -283,11 +169,11 @@ class OpenApiContract:
         params = call.params
         runner = _Runner(target, call, t0 + call.timeout * 0.9)
         try:
-            document = _fetch(
+            document = fetch(
                 target, str(params["schema"]), runner.auth, runner.extra, runner.timeout
             )
-            schema = _load(document)
-        except _SchemaError as exc:
+            schema = load(document)
+        except SchemaError as exc:
             return Observation(
                 success=False,
                 error_code=exc.code,
