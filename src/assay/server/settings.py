@@ -17,13 +17,13 @@ import yaml
 from limits import parse
 from limits.errors import ConfigurationError
 from limits.storage import storage_from_string
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
 from assay.core import secrets
-from assay.core.errors import UsageError
+from assay.core.errors import SuiteError, UsageError
 from assay.core.registry import suggest
 
 ENV_PREFIX = "ASSAY_"
@@ -131,6 +131,20 @@ class Settings(BaseSettings):
         if value is not None and not value.startswith(("http://", "https://")):
             raise ValueError(f"'{value}' is not an http:// or https:// URL")
         return value.rstrip("/") if value else value
+
+    @model_validator(mode="after")
+    def _valid_integrations(self) -> Settings:
+        # here, so that `assay serve` refuses a bad file before it starts any worker
+        if self.integrations_file is not None:
+            from assay.server.integrations.config import load_integrations, render
+
+            try:
+                load_integrations(self.integrations_file, self.integration_interval)
+            except SuiteError as exc:
+                raise ValueError(
+                    f"integrations_file {self.integrations_file}: {render(exc)}"
+                ) from None
+        return self
 
     @property
     def github_enabled(self) -> bool:
@@ -243,6 +257,9 @@ def _describe(exc: ValidationError) -> str:
         field = ".".join(str(p) for p in err["loc"]) or "settings"
         env = f"{ENV_PREFIX}{str(err['loc'][0]).upper()}" if err["loc"] else ""
         msg = str(err["msg"]).replace("Value error, ", "")
+        if not err["loc"]:  # a check of several settings together says what it is about
+            lines.append(msg)
+            continue
         if err["type"] == "extra_forbidden":
             msg = f"unknown setting{suggest(field, list(Settings.model_fields))}"
         lines.append(f"{field} (--{field.replace('_', '-')} or {env}): {msg}")

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from assay.server.api import health, results, sessions
+from assay.server.api import health, integrations, results, sessions
 from assay.server.errors import ErrorOut
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -26,7 +26,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 def include_api(app: FastAPI) -> None:
     """Every resource router (each declares its full ``/api/v1/...`` prefix, so the route
     template in logs is the whole path); new resources are added here."""
-    for router in (sessions.router, results.router):
+    for router in (sessions.router, results.router, integrations.router):
         app.include_router(router, responses=ERRORS)
 
 
