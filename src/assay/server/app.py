@@ -23,6 +23,7 @@ from assay.server.db import Database
 from assay.server.db.migrate import upgrade
 from assay.server.db.tables import utcnow
 from assay.server.errors import install_error_handlers
+from assay.server.feedback import delivery
 from assay.server.integrations import Integrations
 from assay.server.integrations import jobs as integration_jobs
 from assay.server.integrations import store as integration_store
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None, jobs: JobRegistry | None = None
     register_secrets(settings)
     registry = jobs or JobRegistry()
     database_jobs.register(registry, settings.heartbeat_interval, settings.housekeeping_interval)
+    delivery.register(registry, settings)
     integrations = Integrations(
         integration_jobs.load(settings.integrations_file, settings.integration_interval)
     )
