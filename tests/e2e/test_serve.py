@@ -36,8 +36,8 @@ def _env(home: Path) -> dict[str, str]:
     return clean | {"HOME": str(home)}
 
 
-def start(home: Path, *args: str) -> Running:
-    env = _env(home)
+def start(home: Path, *args: str, extra_env: dict[str, str] | None = None) -> Running:
+    env = _env(home) | (extra_env or {})
     log = home / "serve.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
