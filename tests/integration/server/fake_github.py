@@ -187,9 +187,9 @@ def build(fake: FakeGitHub) -> FastAPI:
     return app
 
 
-def start_fake(token: str) -> FakeGitHub:
-    """The fake on a free loopback port."""
-    fake = FakeGitHub(token)
+def start_fake(token: str, repository: str = "acme/widgets") -> FakeGitHub:
+    """The fake on a free loopback port, holding ``repository``."""
+    fake = FakeGitHub(token, repository)
     fake.service = HttpService(app=build(fake))
     fake.url = fake.service.url
     return fake

@@ -15,7 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
-from assay.server.feedback import delivery
+from assay.server.db.tables import FeedbackIssue, utcnow
+from assay.server.feedback import delivery, store
 from assay.server.jobs import JobContext
 from tests.integration.server.conftest import Served, assert_error, settings_for, step
 from tests.integration.server.fake_github import FakeGitHub, Plan, start_fake
@@ -153,6 +154,9 @@ def test_feedback_bad_fields_are_422_naming_the_field(fed: Setup) -> None:
     assert_error(missing, 422, "validation_error", "body.title")
     assert_error(submit(fed.served, severity="urgent"), 422, "validation_error", "body.severity")
     assert_error(submit(fed.served, title="x" * 201), 422, "validation_error", "body.title")
+    assert_error(submit(fed.served, title="   "), 422, "validation_error", "body.title")
+    blank = submit(fed.served, description="\n\t ")
+    assert_error(blank, 422, "validation_error", "body.description")
     no_session = submit(fed.served, session_id="no-such-session")
     assert_error(no_session, 422, "validation_error", "body.session_id")
     alone = submit(fed.served, result_id="r1")
@@ -206,7 +210,8 @@ def test_feedback_a_retry_after_a_timeout_finds_the_issue_instead_of_making_anot
 def test_feedback_a_crash_after_the_row_was_written_searches_first(
     database_url: str, serve: Callable[..., Served]
 ) -> None:
-    github = start_fake(TOKEN)
+    # a repository of its own, so the other tests' servers on this database leave it alone
+    github = start_fake(TOKEN, repository="acme/crash")
     try:
         settings = settings_for(
             database_url,
@@ -216,28 +221,43 @@ def test_feedback_a_crash_after_the_row_was_written_searches_first(
             jobs_enabled=False,  # this test runs the job's steps by hand
         )
         served = serve(settings)
-        report = submit(served).json()
-        delivery.assign(served.db, settings)
-        ctx = JobContext(served.db, settings, "test-worker", logging.getLogger("test"))
-        from assay.server.db.tables import Feedback, FeedbackIssue, utcnow
-
         with served.db.write() as session:
-            row = session.get_one(FeedbackIssue, session.get_one(Feedback, report["id"]).issue_id)
-            # as if a worker died after its attempt was committed and GitHub made the issue
-            row.attempts, row.next_attempt_at = 1, utcnow()
-            github.issues.append(
-                {
-                    "number": 41,
-                    "html_url": "https://github.example/i/41",
-                    "body": row.body,
-                    "updated_at": "2999-01-01T00:00:00Z",
-                }
+            new = store.NewReport("Crash", "The worker died.", "low", None, None, [])
+            report = store.create(session, new, "test")
+            # as if a worker had written the issue row, counted its attempt, sent the
+            # request, and died while GitHub made the issue
+            row = FeedbackIssue(
+                id=uuid.uuid4().hex,
+                fingerprint=report.fingerprint,
+                repository=github.repository,
+                title=report.title,
+                body="",
+                labels=[],
+                state="pending",
+                attempts=1,
+                next_attempt_at=utcnow(),
+                created_at=utcnow(),
+                updated_at=utcnow(),
             )
+            row.body = delivery.issue_body(report, [], row.id)
+            session.add(row)
+            session.flush()
+            report.issue_id = row.id
+            report_id = report.id
+        github.issues.append(
+            {
+                "number": 41,
+                "html_url": "https://github.example/acme/crash/issues/41",
+                "body": row.body,
+                "updated_at": "2999-01-01T00:00:00Z",
+            }
+        )
+        ctx = JobContext(served.db, settings, "test-worker", logging.getLogger("test"))
         delivery.deliver(ctx)
         with served.client("viewer") as http:
-            done = http.get(f"/api/v1/feedback/{report['id']}").json()
+            done = http.get(f"/api/v1/feedback/{report_id}").json()
         assert done["status"] == "created" and done["issue_number"] == 41
-        assert [r.method for r in github.received] == ["GET"]
+        assert [r.method for r in github.received] == ["GET"]  # looked, did not post
     finally:
         github.stop()
 

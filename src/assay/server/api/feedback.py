@@ -143,6 +143,9 @@ async def submit_feedback(
     type its content matches (415).
     """
     settings = context.settings
+    for name, value in (("title", title), ("description", description)):
+        if not value.strip():
+            raise _invalid(f"body.{name}", "must not be blank")
     files = attachments or []
     if len(files) > settings.feedback_max_attachments:
         raise _invalid(
@@ -164,7 +167,7 @@ async def submit_feedback(
         except AttachmentError as exc:
             raise ApiError(exc.status, exc.message) from None
     report = store.NewReport(
-        title.strip() or title,
+        title.strip(),
         description,
         str(severity),
         session_id,

@@ -178,7 +178,11 @@ def deliver(ctx: JobContext) -> None:
         due = list(
             session.scalars(
                 select(FeedbackIssue.id)
-                .where(FeedbackIssue.state == "pending", FeedbackIssue.next_attempt_at <= utcnow())
+                .where(
+                    FeedbackIssue.state == "pending",
+                    FeedbackIssue.repository == settings.github_repository,
+                    FeedbackIssue.next_attempt_at <= utcnow(),
+                )
                 .order_by(FeedbackIssue.next_attempt_at)
                 .limit(BATCH)
             )
