@@ -36,8 +36,8 @@ def _env(home: Path) -> dict[str, str]:
     return clean | {"HOME": str(home)}
 
 
-def start(home: Path, *args: str) -> Running:
-    env = _env(home)
+def start(home: Path, *args: str, extra_env: dict[str, str] | None = None) -> Running:
+    env = _env(home) | (extra_env or {})
     log = home / "serve.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
@@ -85,7 +85,7 @@ def test_serve_fresh_clone_migrates_and_serves_over_http(home: Path) -> None:
     try:
         database = home / ".local" / "share" / "assay" / "assay.db"
         with sqlite3.connect(database) as conn:  # migrated on first start
-            assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
+            assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == ("0002",)
         created = subprocess.run(
             [sys.executable, "-m", "assay", "token", "create", "--name", "ci", "--role", "runner"],
             capture_output=True,
@@ -176,7 +176,7 @@ def test_serve_token_and_db_commands(home: Path) -> None:
     env = _env(home)
     url = f"sqlite:///{home / 'data' / 'x.db'}"
     upgraded = assay("db", "upgrade", "--database-url", url, env=env)
-    assert upgraded.returncode == 0 and "at migration 0001" in upgraded.stdout
+    assert upgraded.returncode == 0 and "at migration 0002" in upgraded.stdout
     made = assay(
         "token", "create", "--name", "viewer-1", "--role", "viewer", "--database-url", url, env=env
     )

@@ -276,12 +276,37 @@ def load_suite(
     targets: Registry[TargetType] = TARGETS,
 ) -> Suite:
     """Load and fully validate one suite file (and what it includes)."""
-    variables = variables or Variables()
     root = Path(path).resolve()
     if not root.exists():
         raise SuiteError(f"{path}: file not found")
     docs: list[_Doc] = []
     _read(root, [root], docs, {root})
+    return _validate(docs, _display(root), variables or Variables(), checks, targets)
+
+
+def load_suite_data(
+    data: LocDict,
+    path: Path,
+    variables: Variables | None = None,
+    checks: Registry[CheckKind] = CHECKS,
+    targets: Registry[TargetType] = TARGETS,
+) -> Suite:
+    """Validate a suite given as parsed YAML (``source.parse_yaml``; no ``include``), such as
+    one the server builds from a section of its settings file. ``path`` is the file the data
+    came from: relative ``file://`` values resolve against its directory."""
+    if "include" in data:
+        raise SuiteError(Problem("'include' is not allowed here", data.key_locs.get("include")))
+    docs = [_Doc(path.resolve(), data)]
+    return _validate(docs, _display(path), variables or Variables(), checks, targets)
+
+
+def _validate(
+    docs: list[_Doc],
+    display: str,
+    variables: Variables,
+    checks: Registry[CheckKind],
+    targets: Registry[TargetType],
+) -> Suite:
     problems: list[Problem] = []
     variables.output_names |= _output_names(docs)
     _variables(docs, variables, problems)
@@ -294,7 +319,7 @@ def load_suite(
         suite = Suite.model_validate(raw)
     except ValidationError as exc:
         raise SuiteError(problems_from(exc, raw)) from None
-    suite.path = _display(root)
+    suite.path = display
     from assay.config.semantics import check_semantics  # local: semantics imports models
 
     suite.targets = _targets(suite, raw, targets, problems, target_dirs)
@@ -366,4 +391,4 @@ def _register_secrets(value: Any) -> None:
             _register_secrets(item)
 
 
-__all__ = ["load_suite", "suggest"]
+__all__ = ["load_suite", "load_suite_data", "suggest"]

@@ -23,6 +23,10 @@ from assay.server.db import Database
 from assay.server.db.migrate import upgrade
 from assay.server.db.tables import utcnow
 from assay.server.errors import install_error_handlers
+from assay.server.feedback import delivery
+from assay.server.integrations import Integrations
+from assay.server.integrations import jobs as integration_jobs
+from assay.server.integrations import store as integration_store
 from assay.server.jobs import JobContext, JobRegistry, JobRunner
 from assay.server.jobs import database as database_jobs
 from assay.server.middleware import RequestContext
@@ -33,7 +37,8 @@ log = logging.getLogger("assay.server")
 SETTINGS_ENV = "ASSAY_SERVE_SETTINGS"  # how `assay serve` hands settings to its workers
 
 DESCRIPTION = """assay's server keeps every run's results: **sessions** of **results**, from
-`assay run` or imported from any CI runner's JUnit XML.
+`assay run` or imported from any CI runner's JUnit XML; checks **integrations** (endpoints
+with an assay check) on an interval; and turns **feedback** into GitHub issues.
 
 Every `/api/v1` call needs `Authorization: Bearer <token>` (`assay token create`): reads
 need the viewer role, writes the runner role. `/health*` is public. Errors always have the
@@ -47,6 +52,13 @@ def create_app(settings: Settings | None = None, jobs: JobRegistry | None = None
     register_secrets(settings)
     registry = jobs or JobRegistry()
     database_jobs.register(registry, settings.heartbeat_interval, settings.housekeeping_interval)
+    delivery.register(registry, settings)
+    integrations = Integrations(
+        integration_jobs.load(settings.integrations_file, settings.integration_interval)
+    )
+    integrations.register(
+        registry, settings.integration_history_days, settings.housekeeping_interval
+    )
     context = ServerContext(
         settings=settings,
         db=Database(settings.effective_database_url),
@@ -54,12 +66,14 @@ def create_app(settings: Settings | None = None, jobs: JobRegistry | None = None
         jobs=registry,
         worker_id=new_worker_id(),
         started_at=utcnow(),
+        integrations=integrations,
     )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.migrate_on_start:
             context.revision = await asyncio.to_thread(upgrade, context.db.engine)
+        await asyncio.to_thread(integration_store.ensure, context.db, integrations.names)
         job_context = JobContext(context.db, settings, context.worker_id, log)
         context.runner = JobRunner(registry, job_context)
         if settings.jobs_enabled:

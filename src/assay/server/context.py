@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from assay.server.db import Database
+from assay.server.integrations import Integrations
 from assay.server.jobs import JobRegistry, JobRunner
 from assay.server.ratelimit import RateLimiter
 from assay.server.settings import Settings
@@ -31,6 +32,7 @@ class ServerContext:
     worker_id: str
     started_at: datetime
     started_monotonic: float = field(default_factory=time.monotonic)
+    integrations: Integrations = field(default_factory=lambda: Integrations([]))
     runner: JobRunner | None = None
     revision: str | None = None
     _touched: dict[str, float] = field(default_factory=dict)

@@ -17,18 +17,18 @@ import yaml
 from limits import parse
 from limits.errors import ConfigurationError
 from limits.storage import storage_from_string
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
 from assay.core import secrets
-from assay.core.errors import UsageError
+from assay.core.errors import SuiteError, UsageError
 from assay.core.registry import suggest
 
 ENV_PREFIX = "ASSAY_"
 CONFIG_ENV = "ASSAY_CONFIG"
-SECRET_FIELDS = ("database_url",)
+SECRET_FIELDS = ("database_url", "github_token")
 _config_file: ContextVar[Path | None] = ContextVar("assay_server_config_file", default=None)
 
 
@@ -62,6 +62,47 @@ class Settings(BaseSettings):
     heartbeat_interval: float = Field(30.0, gt=0, description="Seconds between heartbeats.")
     housekeeping_interval: float = Field(600.0, gt=0, description="Seconds between cleanups.")
     docs: bool = Field(True, description="Serve /docs and /openapi.json.")
+    public_url: str | None = Field(
+        None, description="This server's URL as users reach it (links in GitHub issues)."
+    )
+    # integrations: named endpoints whose assay check the server runs on an interval
+    integrations_file: Path | None = Field(None, description="YAML file of integrations.")
+    integration_interval: float = Field(
+        15.0, gt=0, le=86_400, description="Default seconds between two checks."
+    )
+    integration_history_days: float = Field(
+        7.0, gt=0, description="Days of check history kept (older checks are deleted)."
+    )
+    # feedback: reports that become GitHub issues
+    github_repository: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}$",
+        description="owner/repo that feedback becomes issues in (unset: stored only).",
+    )
+    github_token: SecretStr | None = Field(
+        None, description="Token allowed to create issues there (or ASSAY_GITHUB_TOKEN_FILE)."
+    )
+    github_api_url: str = Field(
+        "https://api.github.com", description="GitHub's REST API (GitHub Enterprise: …/api/v3)."
+    )
+    github_timeout: float = Field(10.0, gt=0, le=300, description="Seconds per GitHub request.")
+    github_labels: list[str] = Field(
+        default_factory=lambda: ["assay-feedback"], description="Labels of every issue."
+    )
+    feedback_interval: float = Field(
+        2.0, gt=0, description="Seconds between two runs of the GitHub delivery job."
+    )
+    feedback_retry_base: float = Field(
+        5.0, gt=0, description="First retry delay in seconds after a GitHub failure; doubles."
+    )
+    feedback_max_attempts: int = Field(10, ge=1, le=100, description="Tries per GitHub issue.")
+    feedback_dedupe_hours: float = Field(
+        24.0, ge=0, description="Identical feedback within this window joins the same issue."
+    )
+    feedback_max_attachments: int = Field(5, ge=0, le=50, description="Files per report.")
+    feedback_max_attachment_bytes: int = Field(
+        5 * 1024 * 1024, ge=1, description="Largest attachment (413 beyond)."
+    )
 
     @field_validator("rate_limit")
     @classmethod
@@ -83,6 +124,32 @@ class Settings(BaseSettings):
         except ConfigurationError as exc:
             raise ValueError(f"'{value}' cannot be used: {exc}") from None
         return value
+
+    @field_validator("github_api_url", "public_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError(f"'{value}' is not an http:// or https:// URL")
+        return value.rstrip("/") if value else value
+
+    @model_validator(mode="after")
+    def _valid_integrations(self) -> Settings:
+        # here, so that `assay serve` refuses a bad file before it starts any worker
+        if self.integrations_file is not None:
+            from assay.server.integrations.config import load_integrations, render
+
+            try:
+                load_integrations(self.integrations_file, self.integration_interval)
+            except SuiteError as exc:
+                raise ValueError(
+                    f"integrations_file {self.integrations_file}: {render(exc)}"
+                ) from None
+        return self
+
+    @property
+    def github_enabled(self) -> bool:
+        """Whether feedback becomes GitHub issues (a repository and a token are set)."""
+        return self.github_repository is not None and self.github_token is not None
 
     @property
     def effective_database_url(self) -> str:
@@ -172,7 +239,10 @@ def load_settings(config_file: Path | None = None, **flags: Any) -> Settings:
 
 
 def register_secrets(settings: Settings) -> None:
-    """Mask the database password wherever assay's logs or errors could show it."""
+    """Mask the database password and the GitHub token wherever logs or errors could show
+    them."""
+    if settings.github_token is not None:
+        secrets.register(settings.github_token.get_secret_value())
     try:
         url = make_url(settings.effective_database_url)
     except Exception:
@@ -187,6 +257,9 @@ def _describe(exc: ValidationError) -> str:
         field = ".".join(str(p) for p in err["loc"]) or "settings"
         env = f"{ENV_PREFIX}{str(err['loc'][0]).upper()}" if err["loc"] else ""
         msg = str(err["msg"]).replace("Value error, ", "")
+        if not err["loc"]:  # a check of several settings together says what it is about
+            lines.append(msg)
+            continue
         if err["type"] == "extra_forbidden":
             msg = f"unknown setting{suggest(field, list(Settings.model_fields))}"
         lines.append(f"{field} (--{field.replace('_', '-')} or {env}): {msg}")

@@ -7,6 +7,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
+from assay.server.db.migrate import head_revision
 from assay.server.jobs import Job, JobRegistry
 from assay.server.jobs.registry import JobContext
 from tests.integration.server.conftest import Served, settings_for
@@ -22,7 +23,7 @@ def test_health_is_public_and_alive(server: Served) -> None:
     assert live.headers["x-request-id"]
     body = database.json()
     assert database.status_code == 200 and body["status"] == "ok"
-    assert body["revision"] == body["head"] == "0001"
+    assert body["revision"] == body["head"] == head_revision()
     assert body["backend"] == server.db.dialect and body["latency_ms"] >= 0
     assert "postgres@" not in database.text and "assay.db" not in database.text
     info = detailed.json()

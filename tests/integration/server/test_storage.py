@@ -66,7 +66,9 @@ def test_storage_refuses_a_database_from_a_newer_assay(db: Database) -> None:
             upgrade(db.engine)
     finally:
         with db.engine.begin() as conn:
-            conn.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": "0001"})
+            conn.execute(
+                text("UPDATE alembic_version SET version_num = :v"), {"v": head_revision()}
+            )
 
 
 def test_storage_concurrent_threads_never_see_a_locked_database(db: Database) -> None:

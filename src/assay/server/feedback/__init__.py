@@ -1,0 +1,1 @@
+"""Feedback reports with attachments, delivered as GitHub issues by a background job."""

@@ -1,0 +1,82 @@
+"""The integrations of one server: their checks as singleton jobs, and history housekeeping.
+
+Each integration is its own job ``integration:<name>`` on its own interval, singleton so
+that with several workers (or hosts on one database) one of them runs each check.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+
+from assay.core.errors import SuiteError, UsageError
+from assay.server.db import Database
+from assay.server.db.tables import IntegrationState
+from assay.server.integrations import store
+from assay.server.integrations.check import run_check
+from assay.server.integrations.config import Integration, load_integrations, render
+from assay.server.jobs import Job, JobContext, JobRegistry
+
+JOB_PREFIX = "integration:"
+
+
+def load(path: Path | None, default_interval: float) -> list[Integration]:
+    """The integrations of ``path`` (none without a file); problems are a ``UsageError``."""
+    if path is None:
+        return []
+    try:
+        return load_integrations(path, default_interval)
+    except SuiteError as exc:
+        raise UsageError(f"integrations file {path}: {render(exc)}") from None
+
+
+class Integrations:
+    """The configured integrations by name, and running their checks."""
+
+    def __init__(self, integrations: list[Integration]) -> None:
+        self.by_name = {i.name: i for i in integrations}
+
+    @property
+    def names(self) -> list[str]:
+        return sorted(self.by_name)
+
+    def get(self, name: str) -> Integration | None:
+        return self.by_name.get(name)
+
+    def check(self, db: Database, name: str, trigger: str, worker: str) -> IntegrationState:
+        """Run one integration's check now and record it; returns the new state."""
+        integration = self.by_name[name]
+        return store.record(db, name, run_check(integration), trigger, worker)
+
+    def register(self, registry: JobRegistry, history_days: float, every: float) -> None:
+        """A job per integration, and one that forgets history older than ``history_days``."""
+        for integration in self.by_name.values():
+            registry.add(
+                Job(
+                    f"{JOB_PREFIX}{integration.name}",
+                    integration.interval,
+                    partial(self._scheduled, name=integration.name),
+                    f"checks {integration.kind} {integration.endpoint}",
+                    singleton=True,
+                )
+            )
+        if self.by_name:
+            registry.add(
+                Job(
+                    "integrations.housekeeping",
+                    every,
+                    partial(self._tidy, days=history_days),
+                    f"deletes integration checks older than {history_days:g} days",
+                    singleton=True,
+                    first_delay=min(60.0, every),
+                )
+            )
+
+    def _scheduled(self, ctx: JobContext, name: str) -> None:
+        self.check(ctx.db, name, "schedule", ctx.worker_id)
+
+    @staticmethod
+    def _tidy(ctx: JobContext, days: float) -> None:
+        removed = store.forget_before(ctx.db, store.retention_cutoff(days))
+        if removed:
+            ctx.log.info("integrations: deleted %d checks older than %g days", removed, days)
