@@ -32,8 +32,9 @@ class EmbeddedMoto:
     def __init__(self) -> None:
         from moto.server import ThreadedMotoServer
 
-        # werkzeug logs every request at INFO; assay has its own step log
-        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        # werkzeug logs every request at INFO, and moto's own crashes with a traceback; assay
+        # has its own step log and reports the 500 those crashes answer
+        logging.getLogger("werkzeug").setLevel(logging.CRITICAL)
         moto_log = logging.getLogger("moto")
         if not any(isinstance(f, _Unsupported) for f in moto_log.filters):
             moto_log.addFilter(_Unsupported())

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.exceptions import ClientError
+from botocore.parsers import ResponseParserError
 
 from assay.checks.aws.operation import jsonable
 
@@ -41,6 +42,8 @@ UPDATABLE = frozenset(
     }
 )
 NO_CHANGES = ("no updates are to be performed", "didn't contain changes")
+# errors that are answers: the endpoint refused, or sent what is no response (moto's 500 page)
+ANSWERS = (ClientError, ResponseParserError)
 
 
 class StackError(Exception):
@@ -99,6 +102,7 @@ class Outcome:
     resources: dict[str, dict[str, Any]] = field(default_factory=dict)
     changes: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
+    problems: list[str] = field(default_factory=list)  # what could not be read
     # teardown: objects deleted per bucket, what outlived the stack, what its policy keeps
     emptied: dict[str, int] = field(default_factory=dict)
     left_behind: list[str] = field(default_factory=list)
@@ -116,7 +120,7 @@ class Outcome:
                 "seconds": round(self.seconds, 3),
             }
         )
-        for key in ("changes", "emptied", "left_behind", "retained"):
+        for key in ("changes", "emptied", "left_behind", "retained", "problems"):
             if getattr(self, key):
                 out[key] = jsonable(getattr(self, key))
         return out
@@ -125,6 +129,13 @@ class Outcome:
 def _message(exc: ClientError) -> tuple[str, str]:
     error = exc.response.get("Error") or {}
     return str(error.get("Code") or "Error"), str(error.get("Message") or exc)
+
+
+def explain(exc: Exception) -> tuple[str, str]:
+    """(code, one-line message) of an answer that was an error."""
+    if isinstance(exc, ClientError):
+        return _message(exc)
+    return "InvalidResponse", (str(exc).splitlines() or [type(exc).__name__])[0]
 
 
 class CloudFormation:
@@ -264,8 +275,8 @@ class CloudFormation:
                 stack_id = self.client.update_stack(**request)["StackId"]
             else:
                 stack_id = self.client.create_stack(**request)["StackId"]
-        except ClientError as exc:
-            code, text = _message(exc)
+        except ANSWERS as exc:
+            code, text = explain(exc)
             if updating and stack is not None and any(s in text.lower() for s in NO_CHANGES):
                 outcome.action = "unchanged"
                 return self.read(outcome, stack, started)
@@ -354,11 +365,21 @@ class CloudFormation:
                     }
         return out
 
+    def listed(self, outcome: Outcome) -> dict[str, dict[str, Any]]:
+        """The stack's resources, or none with a problem noted when they cannot be listed."""
+        assert outcome.stack_id is not None
+        try:
+            return self.resources(outcome.stack_id)
+        except ANSWERS as exc:
+            code, text = explain(exc)
+            outcome.problems.append(f"could not list its resources: {code}: {text}")
+            return {}
+
     def read(self, outcome: Outcome, stack: dict[str, Any], started: float) -> Outcome:
         """Fill ``outcome`` with the stack's status, outputs and resources."""
         outcome.status = str(stack.get("StackStatus"))
         outcome.stack_id = str(stack["StackId"])
         outcome.outputs = {o["OutputKey"]: o.get("OutputValue") for o in stack.get("Outputs") or []}
-        outcome.resources = self.resources(outcome.stack_id)
+        outcome.resources = self.listed(outcome)
         outcome.seconds = time.perf_counter() - started
         return outcome

@@ -80,7 +80,7 @@ def _services(target: StacksTarget, names: list[str]) -> tuple[list[str], list[s
                 services[service] = None
     for service in ALWAYS:
         services[service] = None
-    return list(services), sorted(uncovered)
+    return [s for s in inventory.SERVICES if s in services], sorted(uncovered)
 
 
 class StacksInventory(ModelKind[InventoryParams]):

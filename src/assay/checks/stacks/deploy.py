@@ -9,9 +9,9 @@ for ``outputs:`` to hand to later steps, and it is recorded on the target for
 
 It fails on a stack that does not deploy (with the resource events that failed), one that
 does not settle within ``stack_timeout``, and a stack that reports fewer outputs than its
-template declares (moto's change sets publish none). Resources reported without a physical
-id (moto's CloudFormation lacks some types and says CREATE_COMPLETE anyway) are listed, and
-fail the step with ``missing_ids: fail``.
+template declares (moto's change sets publish none). Resources of the template that the
+endpoint reports without a physical id, or not at all (moto's CloudFormation lacks some types
+and says CREATE_COMPLETE anyway), are listed, and fail the step with ``missing_ids: fail``.
 """
 
 from __future__ import annotations
@@ -22,11 +22,18 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
 from pydantic import Field
 
 from assay.checks.aws.errors import from_exception
 from assay.checks.model_kind import ModelKind
-from assay.checks.stacks.cloudformation import CloudFormation, Outcome, StackError
+from assay.checks.stacks.cloudformation import (
+    ANSWERS,
+    CloudFormation,
+    Outcome,
+    StackError,
+    explain,
+)
 from assay.checks.stacks.models import Deployment, DeploymentStatus, StackGraph
 from assay.checks.stacks.target import StacksTarget
 from assay.checks.stacks.waves import WaitParams, failure_line, run_waves
@@ -103,12 +110,20 @@ def missing_outputs(template: dict[str, Any], outcome: Outcome) -> list[str]:
     return [key for key in declared if outcome.outputs.get(key) in (None, "")]
 
 
-def missing_ids(outcome: Outcome) -> list[str]:
-    return [
-        f"{outcome.name}/{logical_id} ({r['type']})"
-        for logical_id, r in outcome.resources.items()
-        if not r.get("physical_id")
-    ]
+def missing_ids(template: dict[str, Any], outcome: Outcome) -> list[str]:
+    """Resources of the template that the endpoint does not report with a physical id.
+
+    moto lists resources of types its CloudFormation lacks with neither a logical nor a
+    physical id, so the template is the reference. Conditional resources are left out.
+    """
+    out = []
+    for logical_id, spec in (template.get("Resources") or {}).items():
+        if not isinstance(spec, dict) or spec.get("Condition"):
+            continue
+        reported = outcome.resources.get(logical_id) or {}
+        if not reported.get("physical_id"):
+            out.append(f"{outcome.name}/{logical_id} ({spec.get('Type')})")
+    return out
 
 
 def record(
@@ -188,11 +203,9 @@ class StacksDeploy(ModelKind[DeployParams]):
                 outcome = ops.deploy(
                     name, template, parameters[name], p.capabilities, p.tags, change_sets
                 )
-            except ClientError as exc:
-                error = exc.response.get("Error") or {}
-                raise StackError(
-                    str(error.get("Code") or "Error"), f"{name}: {error.get('Message') or exc}"
-                ) from None
+            except ANSWERS as exc:
+                code, text = explain(exc)
+                raise StackError(code, f"{name}: {text}") from None
             absent = missing_outputs(template, outcome)
             if absent:
                 record(target, graph, {name: outcome})
@@ -208,11 +221,16 @@ class StacksDeploy(ModelKind[DeployParams]):
         record(target, graph, {}, DeploymentStatus.DEPLOYING)
         try:
             outcomes, failed, skipped = run_waves(waves, one)
-        except (ClientError, BotoCoreError) as exc:
+        except (ClientError, BotoCoreError, ResponseParserError) as exc:
             return from_exception(exc, "CloudFormation")
         status = DeploymentStatus.FAILED if failed else DeploymentStatus.DEPLOYED
         record(target, graph, outcomes, status)
-        return self._observation(p, waves, change_sets, outcomes, failed, skipped, started)
+        no_ids = [
+            line
+            for name, outcome in outcomes.items()
+            for line in missing_ids(assembly.templates[name], outcome)
+        ]
+        return self._observation(p, waves, change_sets, outcomes, failed, skipped, no_ids, started)
 
     @staticmethod
     def _observation(
@@ -222,9 +240,9 @@ class StacksDeploy(ModelKind[DeployParams]):
         outcomes: dict[str, Outcome],
         failed: dict[str, dict[str, Any]],
         skipped: list[str],
+        no_ids: list[str],
         started: float,
     ) -> Observation:
-        no_ids = [line for o in outcomes.values() for line in missing_ids(o)]
         data: dict[str, Any] = {
             "waves": waves,
             "change_sets": change_sets,
@@ -236,8 +254,8 @@ class StacksDeploy(ModelKind[DeployParams]):
         timings = {"total": time.perf_counter() - started}
         shown = " → ".join(f"[{', '.join(w)}]" for w in waves)
         ids_note = (
-            f"{len(no_ids)} resource{'s' if len(no_ids) != 1 else ''} without a physical id "
-            f"(the endpoint did not create them): {', '.join(no_ids)}"
+            f"{len(no_ids)} resource{'s' if len(no_ids) != 1 else ''} the endpoint reports "
+            f"without a physical id (not created): {', '.join(no_ids)}"
         )
         if failed or (no_ids and p.missing_ids == "fail"):
             problems = [failure_line(name, f) for name, f in failed.items()]

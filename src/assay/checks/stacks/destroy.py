@@ -18,6 +18,7 @@ import time
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
 from pydantic import Field
 
 from assay.checks.aws import resources
@@ -26,7 +27,13 @@ from assay.checks.aws.resources import NotFound
 from assay.checks.model_kind import ModelKind
 from assay.checks.s3.helpers import empty_bucket
 from assay.checks.stacks import graph as algorithms
-from assay.checks.stacks.cloudformation import CloudFormation, Outcome, StackError
+from assay.checks.stacks.cloudformation import (
+    ANSWERS,
+    CloudFormation,
+    Outcome,
+    StackError,
+    explain,
+)
 from assay.checks.stacks.models import DeploymentStatus
 from assay.checks.stacks.target import StacksTarget
 from assay.checks.stacks.waves import WaitParams, failure_line, run_waves
@@ -107,15 +114,13 @@ class StacksDestroy(ModelKind[DestroyParams]):
             ops = CloudFormation(clients("cloudformation"), region, p.waiting())
             try:
                 return self._destroy(ops, clients, name, assembly.templates.get(name) or {}, p)
-            except ClientError as exc:
-                error = exc.response.get("Error") or {}
-                raise StackError(
-                    str(error.get("Code") or "Error"), f"{name}: {error.get('Message') or exc}"
-                ) from None
+            except ANSWERS as exc:
+                code, text = explain(exc)
+                raise StackError(code, f"{name}: {text}") from None
 
         try:
             outcomes, failed, skipped = run_waves(waves, one, blocked)
-        except (ClientError, BotoCoreError) as exc:
+        except (ClientError, BotoCoreError, ResponseParserError) as exc:
             return from_exception(exc, "CloudFormation")
         self._record(target, outcomes, failed)
         return self._observation(waves, outcomes, failed, skipped, started)
@@ -125,11 +130,13 @@ class StacksDestroy(ModelKind[DestroyParams]):
         ops: CloudFormation, clients: Any, name: str, template: dict[str, Any], p: DestroyParams
     ) -> Outcome:
         begun = time.perf_counter()
-        stack = ops.settled(name)
+        stack = ops.current(name)
+        if stack is not None and stack.get("StackStatus") != "CREATE_IN_PROGRESS":
+            stack = ops.settled(name)  # a creation can be cancelled by deleting; others end first
         if stack is None:
             return Outcome(name, ops.region, "absent", seconds=time.perf_counter() - begun)
         outcome = Outcome(name, ops.region, "delete", stack_id=str(stack["StackId"]))
-        outcome.resources = ops.resources(str(stack["StackId"]))
+        outcome.resources = ops.listed(outcome)
         keep = {lid for lid in outcome.resources if kept(template, lid)}
         outcome.retained = [k for lid in sorted(keep) if (k := key(outcome.resources[lid]))]
         if p.empty_buckets:

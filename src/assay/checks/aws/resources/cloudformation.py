@@ -138,7 +138,13 @@ def stack_resource(clients: Clients, stack: str, logical_id: str) -> tuple[str, 
     resource = by_id.get(logical_id)
     if resource is None:
         known = sorted(str(k) for k in by_id if k)
-        hint = suggest(logical_id, known) or f" (its resources: {', '.join(known) or 'none'})"
+        # CDK's logical ids are the construct's id and a hash: Items -> Items5C12978B
+        hashed = [k for k in known if k.startswith(logical_id)]
+        hint = (
+            suggest(logical_id, known)
+            or (f" (did you mean '{hashed[0]}'?)" if len(hashed) == 1 else "")
+            or f" (its resources: {', '.join(known) or 'none'})"
+        )
         raise NotFound(f"stack '{name}' has no resource '{logical_id}'{hint}")
     physical = resource.get("PhysicalResourceId")
     if not physical:
