@@ -141,6 +141,14 @@ def test_cli_terraform_gate_exit_codes_follow_approvals() -> None:
     assert "s3cr3t-db-passw0rd" not in blocked.stdout + approved.stdout + from_file.stdout
 
 
+def test_cli_terraform_state_example_verifies_what_was_applied() -> None:
+    done = assay("run", "examples/terraform/state.yaml", "--format", "json", "-q")
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads(done.stdout)
+    (state,) = [r for r in report["results"] if r["kind"] == "terraform.state"]
+    assert state["status"] == "passed" and report["summary"]["passed"] == 9
+
+
 def test_cli_broken_template_is_exit_3_and_lint_findings_exit_1(tmp_path: Path) -> None:
     suite = tmp_path / "suite.yaml"
     suite.write_text(
@@ -193,8 +201,18 @@ def test_cli_bad_suites_exit_2_with_location(
 
 def test_cli_lists_and_documents_the_families() -> None:
     listing = assay("list", "checks", "--family", "stacks").stdout
-    assert "stacks.synth" in listing and "cfn-lint" in listing and "stacks.order" in listing
-    assert "terraform.plan" in assay("list", "checks", "--family", "terraform").stdout
+    for kind in (
+        "stacks.synth",
+        "stacks.order",
+        "stacks.inventory",
+        "stacks.deploy",
+        "stacks.destroy",
+        "stacks.rollback_complete",
+    ):
+        assert kind in listing
+    assert "cfn-lint" in listing and "not stack statuses" in listing
+    terraform = assay("list", "checks", "--family", "terraform").stdout
+    assert "terraform.plan" in terraform and "terraform.state" in terraform
     run_help = assay("run", "--help").stdout
     assert "--approve ADDRESS_OR_GLOB" in run_help
     schema = json.loads(assay("schema").stdout)
