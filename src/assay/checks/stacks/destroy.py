@@ -23,7 +23,6 @@ from pydantic import Field
 
 from assay.checks.aws import resources
 from assay.checks.aws.errors import from_exception
-from assay.checks.aws.resources import NotFound
 from assay.checks.model_kind import ModelKind
 from assay.checks.s3.helpers import empty_bucket
 from assay.checks.stacks import graph as algorithms
@@ -66,19 +65,26 @@ def key(resource: dict[str, Any]) -> str | None:
 
 
 def still_there(clients: Any, reported: dict[str, dict[str, Any]], skip: set[str]) -> list[str]:
-    """Keys of the resources (of types assay can describe) that exist although deleted."""
-    left = []
+    """Keys of the resources (of types assay can list) that exist although deleted.
+
+    Each type is listed once (one call for most), which is far cheaper than describing every
+    resource; ``stacks.rollback_complete`` compares whole descriptions.
+    """
+    wanted: dict[str, set[str]] = {}
     for logical_id, resource in reported.items():
         found = resources.lookup(str(resource.get("type") or ""))
         if logical_id in skip or found is None or not resource.get("physical_id"):
             continue
+        wanted.setdefault(found.name, set()).add(found.canonical(str(resource["physical_id"])))
+    left = []
+    for type_name, idents in sorted(wanted.items()):
+        found = resources.lookup(type_name)
+        assert found is not None
         try:
-            found.describe(clients, str(resource["physical_id"]), False)
-        except NotFound:
-            continue
+            listed = {found.canonical(str(i)) for i in found.list_ids(clients)}
         except ClientError:
-            continue  # unreadable (access denied): stacks.rollback_complete reports it
-        left.append(f"{found.name}:{found.canonical(str(resource['physical_id']))}")
+            continue  # unlistable (access denied): stacks.rollback_complete reports it
+        left += [f"{type_name}:{ident}" for ident in sorted(idents & listed)]
     return left
 
 
