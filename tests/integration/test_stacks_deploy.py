@@ -502,3 +502,45 @@ groups:
     (step,) = run_suite(path).results
     assert step.status is Status.ERROR
     assert "no inventory of target 'app' to compare with: add stacks.inventory" in step.message
+
+
+def test_stacks_rollback_complete_catches_what_describing_a_deleted_stack_recreates(
+    write_suite: Writer, run_suite: Runner, cdk_assembly: Path, aws_client: Client
+) -> None:
+    # moto evaluates a stack's outputs on DescribeStacks, even for a deleted stack asked for by
+    # its id, and creates again the resources they refer to: a third leak no status shows
+    region = "me-south-1"
+    path = write_suite(f"""\
+targets:
+  app: {{type: stacks, assembly: "{cdk_assembly}", region: {region}}}
+groups:
+  - name: ghost
+    before:
+      - stacks.inventory: {{stacks: [AssayData]}}
+      - stacks.deploy: {{stacks: [AssayData]}}
+        outputs: {{stack_id: stacks.AssayData.stack_id}}
+    after:
+      - stacks.destroy: {{stacks: [AssayData]}}
+      - name: the deleted stack, by its id
+        aws.cloudformation_stack: {{id: "${{stack_id}}"}}
+        expect: {{error: ResourceNotFound}}
+      - stacks.rollback_complete: {{}}
+        debug: true
+""")
+    result = run_suite(path)
+    assert statuses(result) == [
+        ("before", "stacks.inventory", Status.PASSED),
+        ("before", "stacks.deploy", Status.PASSED),
+        ("after", "stacks.destroy", Status.PASSED),
+        ("after", "aws.cloudformation_stack", Status.PASSED),
+        ("after", "stacks.rollback_complete", Status.FAILED),
+    ]
+    created = response(result.results[-1])["regions"][region]["created"]
+    assert sorted(key.split(":")[0] for key in created) == ["dynamodb.table", "s3.bucket"]
+    assert all("assaydata-uploads" in k or "AssayData-Items" in k for k in created)
+    for key in created:
+        kind, name = key.split(":", 1)
+        if kind == "s3.bucket":
+            aws_client("s3", region).delete_bucket(Bucket=name)
+        else:
+            aws_client("dynamodb", region).delete_table(TableName=name)
