@@ -544,3 +544,42 @@ groups:
             aws_client("s3", region).delete_bucket(Bucket=name)
         else:
             aws_client("dynamodb", region).delete_table(TableName=name)
+
+
+def test_stacks_output_url_feeds_an_http_check(
+    write_suite: Writer, run_suite: Runner, aws_client: Client
+) -> None:
+    from tests.integration.http_service import HttpService
+
+    service = HttpService()
+    try:
+        path = write_suite(f"""\
+targets:
+  app:
+    type: stacks
+    region: af-south-1
+    templates: {{"endpoint-${{run.id}}": "{DEPLOY / "endpoint.yaml"}"}}
+  web: {{type: http, base_url: "http://127.0.0.1:9"}}
+groups:
+  - name: api
+    target: app
+    before:
+      - stacks.deploy: {{parameters: {{"endpoint-${{run.id}}": {{Endpoint: "{service.url}"}}}}}}
+        outputs: {{health: 'stacks."endpoint-${{run.id}}".outputs.HealthUrl'}}
+    test:
+      - name: the URL the stack reports answers
+        http.request: {{path: "${{health}}"}}
+        target: web
+        expect: {{conditions: ["[STATUS] == 200", "[BODY].status == ok"]}}
+    after:
+      - stacks.destroy: {{}}
+""")
+        result = run_suite(path)
+    finally:
+        service.stop()
+    assert [(r.kind, r.status) for r in result.results] == [
+        ("stacks.deploy", Status.PASSED),
+        ("http.request", Status.PASSED),
+        ("stacks.destroy", Status.PASSED),
+    ], [r.message for r in result.results]
+    assert live_stacks(aws_client, "af-south-1") == {}
