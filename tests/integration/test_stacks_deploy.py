@@ -583,3 +583,36 @@ groups:
         ("stacks.destroy", Status.PASSED),
     ], [r.message for r in result.results]
     assert live_stacks(aws_client, "af-south-1") == {}
+
+
+def test_stacks_target_opens_its_account_only_when_needed_and_probes_real_endpoints(
+    moto_server: str,
+) -> None:
+    from assay.checks.stacks import StacksSettings, StacksTargetType
+    from assay.core.errors import TargetUnreachable
+
+    kind = StacksTargetType()
+    source = {"type": "stacks", "templates": [str(DEPLOY / "table.yaml")]}
+    embedded = kind.open("app", StacksSettings.model_validate(source), 4)
+    try:
+        kind.probe(embedded)  # nothing to reach: the embedded server starts at first use
+        assert not embedded.account.opened
+        assert embedded.describe()["embedded"] is True
+        assert embedded.settings.credentials["default"].access_key == "assay-embedded"
+    finally:
+        embedded.close()
+    keys = {"ci": {"access_key": "a", "secret_key": "b"}}
+    at_moto = {**source, "endpoint": moto_server, "credentials": keys}
+    reachable = kind.open("app", StacksSettings.model_validate(at_moto), 4)
+    try:
+        kind.probe(reachable)
+        assert reachable.account.opened
+    finally:
+        reachable.close()
+    closed = StacksSettings.model_validate({**at_moto, "endpoint": "http://127.0.0.1:9"})
+    unreachable = kind.open("app", closed, 4)
+    try:
+        with pytest.raises(TargetUnreachable, match="target 'app' at http://127.0.0.1:9"):
+            kind.probe(unreachable)
+    finally:
+        unreachable.close()
