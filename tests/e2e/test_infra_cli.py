@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,18 +29,104 @@ def assay(*args: str, cwd: Path = ROOT, timeout: float = 300) -> subprocess.Comp
     )
 
 
-def test_cli_cdk_example_suite_synthesises_lints_and_orders() -> None:
+def test_cli_cdk_example_suite_runs_the_whole_cycle_on_the_embedded_default() -> None:
     done = assay("run", "examples/cdk-app/suite.yaml", "--format", "json", "-q")
     assert done.returncode == 0, done.stdout + done.stderr
     report = json.loads(done.stdout)
-    assert report["summary"]["passed"] == report["summary"]["total"] == 3
-    assert [r["kind"] for r in report["results"]] == [
-        "stacks.synth",
-        "stacks.order",
-        "stacks.order",
+    assert report["summary"]["passed"] == report["summary"]["total"] == 14
+    kinds = [(r["phase"], r["kind"]) for r in report["results"]]
+    assert kinds[:5] == [
+        ("test", "stacks.synth"),
+        ("test", "stacks.order"),
+        ("test", "stacks.order"),
+        ("before", "stacks.inventory"),
+        ("before", "stacks.deploy"),
     ]
-    # jsii's Node.js banners and deprecation warnings stay out of the user's terminal
-    assert "end-of-life" not in done.stderr and "!!!!" not in done.stderr
+    assert kinds[-2:] == [("after", "stacks.destroy"), ("after", "stacks.rollback_complete")]
+    verified = {k for phase, k in kinds if phase == "test" and k.startswith("aws.")}
+    assert verified == {
+        "aws.dynamodb_table",
+        "aws.s3_bucket",
+        "aws.sqs_queue",
+        "aws.sns_topic",
+        "aws.lambda_function",
+        "aws.iam_role",
+    }
+    # jsii's Node.js banners, deprecation warnings and moto's complaints about resource types
+    # it cannot create stay out of the user's terminal
+    for noise in ("end-of-life", "!!!!", "No Moto CloudFormation support", "Traceback"):
+        assert noise not in done.stderr
+
+
+def test_cli_ctrl_c_during_verification_still_tears_the_stacks_down(
+    moto_server: str, write_suite: Callable[..., Path], aws_client: Callable[..., Any]
+) -> None:
+    from tests.integration.flaky import FlakyS3
+
+    front = FlakyS3(moto_server)
+    front.behaviour.delay["slow-bucket"] = 5.0
+    region = "eu-south-1"
+    try:
+        path = write_suite(f"""\
+targets:
+  app:
+    type: stacks
+    endpoint: "{moto_server}"
+    region: {region}
+    credentials: {{c: {{access_key: a, secret_key: b}}}}
+    templates: {{"intr-${{run.id}}": "{DATA / "deploy" / "table.yaml"}"}}
+  slow:
+    type: s3
+    endpoint: "{front.url}"
+    path_style: true
+    credentials: {{c: {{access_key: a, secret_key: b}}}}
+groups:
+  - name: g
+    target: app
+    before:
+      - stacks.inventory: {{}}
+      - stacks.deploy: {{parameters: {{"intr-${{run.id}}": {{TableName: "intr-${{run.id}}"}}}}}}
+    test:
+      - s3.HeadBucket: {{Bucket: slow-bucket}}
+        target: slow
+        expect: {{error: "404"}}
+      - aws.dynamodb_table: {{name: "intr-${{run.id}}"}}
+    after:
+      - stacks.destroy: {{}}
+      - stacks.rollback_complete: {{}}
+""")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "assay", "run", str(path), "--format", "json"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+        )
+        assert proc.stderr is not None
+        for _ in range(2):  # the two before steps' progress lines
+            line = proc.stderr.readline()
+            assert "PASSED" in line and "before[" in line, line
+        time.sleep(0.5)  # the slow step is under way
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        front.close()
+    assert proc.returncode == 130, err
+    report = json.loads(out)
+    assert report["interrupted"] is True
+    phases = [(r["phase"], r["kind"], r["status"]) for r in report["results"]]
+    assert ("test", "aws.dynamodb_table", "skipped") in phases
+    assert phases[-2:] == [
+        ("after", "stacks.destroy", "passed"),
+        ("after", "stacks.rollback_complete", "passed"),
+    ]
+    run = report["run_id"]
+    stacks = aws_client("cloudformation", region).list_stacks()["StackSummaries"]
+    assert {s["StackStatus"] for s in stacks if s["StackName"] == f"intr-{run}"} == {
+        "DELETE_COMPLETE"
+    }
+    assert f"intr-{run}" not in aws_client("dynamodb", region).list_tables()["TableNames"]
+    assert "Traceback" not in err
 
 
 def test_cli_terraform_gate_exit_codes_follow_approvals() -> None:
@@ -49,6 +139,14 @@ def test_cli_terraform_gate_exit_codes_follow_approvals() -> None:
     from_file = assay("run", suite, "--var", "APPROVALS=approvals.yaml", "-q")
     assert from_file.returncode == 0, from_file.stdout + from_file.stderr
     assert "s3cr3t-db-passw0rd" not in blocked.stdout + approved.stdout + from_file.stdout
+
+
+def test_cli_terraform_state_example_verifies_what_was_applied() -> None:
+    done = assay("run", "examples/terraform/state.yaml", "--format", "json", "-q")
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads(done.stdout)
+    (state,) = [r for r in report["results"] if r["kind"] == "terraform.state"]
+    assert state["status"] == "passed" and report["summary"]["passed"] == 9
 
 
 def test_cli_broken_template_is_exit_3_and_lint_findings_exit_1(tmp_path: Path) -> None:
@@ -103,8 +201,18 @@ def test_cli_bad_suites_exit_2_with_location(
 
 def test_cli_lists_and_documents_the_families() -> None:
     listing = assay("list", "checks", "--family", "stacks").stdout
-    assert "stacks.synth" in listing and "cfn-lint" in listing and "stacks.order" in listing
-    assert "terraform.plan" in assay("list", "checks", "--family", "terraform").stdout
+    for kind in (
+        "stacks.synth",
+        "stacks.order",
+        "stacks.inventory",
+        "stacks.deploy",
+        "stacks.destroy",
+        "stacks.rollback_complete",
+    ):
+        assert kind in listing
+    assert "cfn-lint" in listing and "not stack statuses" in listing
+    terraform = assay("list", "checks", "--family", "terraform").stdout
+    assert "terraform.plan" in terraform and "terraform.state" in terraform
     run_help = assay("run", "--help").stdout
     assert "--approve ADDRESS_OR_GLOB" in run_help
     schema = json.loads(assay("schema").stdout)

@@ -211,7 +211,16 @@ groups:
             "aws.resource: {type: 'AWS::SQS::Queu', name: q}",
             "unknown resource type 'AWS::SQS::Queu' (did you mean 'AWS::SQS::Queue'?)",
         ),
-        ("aws.sqs_queue: {name: q, id: q}", "give the resource's 'id' or its 'name'"),
+        ("aws.sqs_queue: {name: q, id: q}", "give the resource's 'id', its 'name', or its 'stack'"),
+        (
+            "aws.sqs_queue: {stack: s}",
+            "with 'stack', give the resource's 'logical_id' or an 'output'",
+        ),
+        ("aws.sqs_queue: {name: q, output: o}", "'output' names a resource of a 'stack'"),
+        (
+            "aws.resource: {stack: s, output: o}",
+            "missing required parameter 'type' (only 'stack' + 'logical_id' can do without)",
+        ),
         ("aws.sqs_queue: {nme: q}", "unknown parameter 'nme' (did you mean 'name'?)"),
     ],
 )

@@ -16,6 +16,7 @@ from typing import Any
 from botocore import xform_name
 
 from assay.checks.aws import model
+from assay.checks.aws.connection import CONNECTED_TYPES
 from assay.checks.aws.errors import InvalidParameters
 from assay.checks.aws.operation import Operation
 from assay.checks.aws.params import CallParams, parse
@@ -42,6 +43,7 @@ class AwsCall:
 
     name = "aws.call"
     family = "aws"
+    target_types = CONNECTED_TYPES
     description = (
         "Call any operation of any AWS service (botocore's model); expect on the response."
     )

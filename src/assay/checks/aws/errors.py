@@ -19,6 +19,7 @@ from botocore.exceptions import (
     ParamValidationError,
     ReadTimeoutError,
 )
+from botocore.parsers import ResponseParserError
 
 from assay.core.checks import Observation
 from assay.core.secrets import redact
@@ -110,4 +111,7 @@ def from_exception(exc: Exception, service: str = "S3") -> Observation:
         )
     if isinstance(exc, BotoCoreError):
         return Observation(success=False, message=redact(str(exc)), error_code=type(exc).__name__)
+    if isinstance(exc, ResponseParserError):  # an answer, but not the service's (moto's 500 page)
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return Observation(success=False, message=redact(first), error_code="InvalidResponse")
     raise exc

@@ -6,6 +6,12 @@ or ``{regex: ...}``; ``contains``; ``conditions`` such as ``[BODY].ItemCount >= 
 ``outputs`` capture ``Arn``, ``Url`` or ``Name`` for later steps. A resource that does not
 exist is the error ``ResourceNotFound``: a FAILED step, or a passing one under
 ``expect: {error: ResourceNotFound}``.
+
+A resource can also be named through a deployed stack (``stack`` with ``logical_id`` or
+``output``): CloudFormation is asked for its physical id, and for its type when the kind does
+not fix one. The kinds run on ``aws`` targets and on ``stacks`` and ``terraform`` targets,
+which carry the same connection settings, so a suite verifies what it deployed against the
+same account (and the same embedded server).
 """
 
 from __future__ import annotations
@@ -17,13 +23,21 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from assay.checks.aws import model, resources
+from assay.checks.aws.connection import CONNECTED_TYPES
 from assay.checks.aws.errors import InvalidParameters, from_exception
 from assay.checks.aws.params import ResourceId, ResourceParams, parse
-from assay.checks.aws.resources import NotFound, ResourceType
+from assay.checks.aws.resources import Clients, NotFound, ResourceType
+from assay.checks.aws.resources.cloudformation import stack_output, stack_resource
 from assay.core.checks import CheckCall, Observation, ParamProblem
 from assay.core.registry import suggest
 
 NOT_FOUND = "ResourceNotFound"
+
+
+def _not_found(exc: NotFound, data: dict[str, Any]) -> Observation:
+    return Observation(
+        success=False, error_code=NOT_FOUND, http_status=exc.status, message=str(exc), data=data
+    )
 
 
 def observe(resource_type: ResourceType, clients: Any, ident: str) -> Observation:
@@ -32,13 +46,7 @@ def observe(resource_type: ResourceType, clients: Any, ident: str) -> Observatio
     try:
         doc = resource_type.describe(clients, ident, False)
     except NotFound as exc:
-        obs = Observation(
-            success=False,
-            error_code=NOT_FOUND,
-            http_status=exc.status,
-            message=str(exc),
-            data={"Type": resource_type.name, "Id": resource_type.canonical(ident)},
-        )
+        obs = _not_found(exc, {"Type": resource_type.name, "Id": resource_type.canonical(ident)})
     except (ClientError, BotoCoreError) as exc:
         obs = from_exception(exc, model.label(resource_type.service))
     else:
@@ -47,8 +55,20 @@ def observe(resource_type: ResourceType, clients: Any, ident: str) -> Observatio
     return obs
 
 
+def resolve(clients: Clients, params: ResourceId) -> tuple[str | None, str]:
+    """(CloudFormation type or None, id) of the resource the parameters name."""
+    if params.stack is None:
+        return None, params.ident
+    if params.logical_id is not None:
+        cfn_type, physical = stack_resource(clients, params.stack, params.logical_id)
+        return cfn_type, physical
+    assert params.output is not None  # validated: one of the two
+    return None, stack_output(clients, params.stack, params.output)
+
+
 class _ResourceKind:
     family = "aws"
+    target_types = CONNECTED_TYPES
     name = ""
     description = ""
     params_model: type[ResourceId] = ResourceId
@@ -66,13 +86,23 @@ class _ResourceKind:
                 raise InvalidParameters("; ".join(p.message for p in problems))
         return self.params_model.model_validate(dict(call.params))
 
-    def _resource_type(self, params: Any) -> ResourceType:
+    def _resource_type(self, params: Any, cfn_type: str | None) -> ResourceType:
         raise NotImplementedError
 
     def run(self, call: CheckCall) -> Observation:
         p = self._params(call)
         clients = call.target.clients(call.credential, p.region)  # type: ignore[attr-defined]
-        return observe(self._resource_type(p), clients, p.ident)
+        started = time.perf_counter()
+        try:
+            cfn_type, ident = resolve(clients, p)
+        except NotFound as exc:
+            where = {"Stack": p.stack, "LogicalId": p.logical_id, "Output": p.output}
+            obs = _not_found(exc, {k: v for k, v in where.items() if v is not None})
+            obs.timings["total"] = time.perf_counter() - started
+            return obs
+        except (ClientError, BotoCoreError) as exc:
+            return from_exception(exc, "CloudFormation")
+        return observe(self._resource_type(p, cfn_type), clients, ident)
 
 
 class AwsResource(_ResourceKind):
@@ -88,6 +118,7 @@ class AwsResource(_ResourceKind):
         parsed, problems = parse(ResourceParams, params)
         if (
             parsed is not None
+            and parsed.type is not None
             and not model.is_placeholder(parsed.type)
             and resources.lookup(parsed.type) is None
         ):
@@ -100,10 +131,16 @@ class AwsResource(_ResourceKind):
             )
         return problems
 
-    def _resource_type(self, params: Any) -> ResourceType:
-        resource_type = resources.lookup(params.type)
-        if resource_type is None:  # the type came from a step output
-            raise InvalidParameters(resources.TYPES.unknown_message(params.type))
+    def _resource_type(self, params: Any, cfn_type: str | None) -> ResourceType:
+        name = params.type or cfn_type
+        resource_type = resources.lookup(name or "")
+        if resource_type is None:  # the type came from a step output, or from the stack
+            where = f" (the type of {params.stack}/{params.logical_id})" if cfn_type else ""
+            raise InvalidParameters(resources.TYPES.unknown_message(name or "") + where)
+        if cfn_type and resources.lookup(cfn_type) is not resource_type:
+            raise InvalidParameters(
+                f"{params.stack}/{params.logical_id} is an {cfn_type}, not a {resource_type.noun}"
+            )
         return resource_type
 
 
@@ -115,8 +152,18 @@ class ReadyMade(_ResourceKind):
         self.name = resource_type.kind
         self.description = f"Describe {resource_type.summary}; fails if it does not exist."
 
-    def _resource_type(self, params: Any) -> ResourceType:
+    def _resource_type(self, params: Any, cfn_type: str | None) -> ResourceType:
+        if cfn_type and resources.lookup(cfn_type) is not self.resource_type:
+            raise InvalidParameters(
+                f"{params.stack}/{params.logical_id} is an {cfn_type}, not a "
+                f"{self.resource_type.noun}: use {self._kind_for(cfn_type)}"
+            )
         return self.resource_type
+
+    @staticmethod
+    def _kind_for(cfn_type: str) -> str:
+        found = resources.lookup(cfn_type)
+        return found.kind if found else "aws.call"
 
 
 def kinds() -> list[_ResourceKind]:

@@ -12,80 +12,33 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
 import boto3
 import httpx
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
-from pydantic import Field, field_validator, model_validator
 
-from assay.checks.aws import model
-from assay.checks.aws.embedded import EMBEDDED_CREDENTIAL, EmbeddedMoto
+from assay.checks.aws.connection import EMBEDDED, AwsConnection
+from assay.checks.aws.embedded import EmbeddedMoto
 from assay.checks.aws.errors import NO_CREDENTIALS
-from assay.config.models import CredentialSet, TargetBase
 from assay.core.errors import RuntimeFault, TargetUnreachable, UsageError
-from assay.core.registry import suggest
 from assay.core.secrets import redact
 
-EMBEDDED = "embedded"
 AMBIENT = ""  # the credential name of boto3's own chain (environment, profile, instance role)
 
 Clients = Callable[[str], Any]  # service name -> botocore client
 
 
-def _url(value: str, what: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"{what} must be an http:// or https:// URL with a host, got {value!r}")
-    return value
-
-
-class AwsSettings(TargetBase):
+class AwsSettings(AwsConnection):
     """An AWS account and region, the embedded moto server, or any AWS-compatible endpoint."""
 
     type: Literal["aws"] = "aws"
-    endpoint: str | None = Field(
-        EMBEDDED,
-        description="'embedded' (default: a local moto server), a URL serving every service "
-        "(moto, LocalStack), or empty / 'aws' for real AWS.",
-    )
-    region: str = Field("us-east-1", min_length=1, description="Default region.")
-    endpoints: dict[str, str] = Field(
-        default_factory=dict, description="Service -> URL, overriding 'endpoint' for it."
-    )
-    verify_tls: bool = Field(True, description="Verify the endpoints' TLS certificates.")
-
-    @field_validator("endpoint")
-    @classmethod
-    def _endpoint(cls, value: str | None) -> str | None:
-        if value is None or value.strip().lower() in ("", "aws"):
-            return None
-        if value.strip() == EMBEDDED:
-            return EMBEDDED
-        return _url(value.strip(), "endpoint")
-
-    @field_validator("endpoints")
-    @classmethod
-    def _endpoints(cls, value: dict[str, str]) -> dict[str, str]:
-        known = model.services()
-        for service, url in value.items():
-            if service not in known:
-                raise ValueError(f"unknown service '{service}'{suggest(service, known)}")
-            _url(url, f"endpoints.{service}")
-        return value
-
-    @model_validator(mode="after")
-    def _embedded_default_credential(self) -> AwsSettings:
-        if not self.credentials and self.endpoint == EMBEDDED:
-            self.credentials = {"default": CredentialSet.model_validate(EMBEDDED_CREDENTIAL)}
-        return self
 
 
 class AwsTarget:
     """An opened ``aws`` target: the embedded server if asked for, and a cache of clients."""
 
-    def __init__(self, name: str, settings: AwsSettings, concurrency: int) -> None:
+    def __init__(self, name: str, settings: AwsConnection, concurrency: int) -> None:
         self.name = name
         self.settings = settings
         self._embedded = EmbeddedMoto() if settings.endpoint == EMBEDDED else None
@@ -102,7 +55,7 @@ class AwsTarget:
     def client(self, service: str, credential: str = AMBIENT, region: str | None = None) -> Any:
         """The shared client of ``service`` for ``credential`` in ``region``."""
         credential = self.credential(credential)
-        region = region or self._region(credential)
+        region = region or self.settings.region_for(credential)
         key = (service, credential, region)
         client = self._clients.get(key)
         if client is not None:
@@ -121,10 +74,6 @@ class AwsTarget:
         cred = self.settings.credentials.get(self.credential(credential))
         override = self.settings.endpoints.get(service)
         return override or (cred.endpoint if cred else None) or self.endpoint
-
-    def _region(self, credential: str) -> str:
-        cred = self.settings.credentials.get(credential)
-        return (cred.region if cred else None) or self.settings.region
 
     def _session(self, credential: str) -> Any:
         session = self._sessions.get(credential)
@@ -180,6 +129,84 @@ class AwsTarget:
             self._embedded.stop()
 
 
+class Account:
+    """The account of a target of another family (``stacks``, ``terraform``), opened on first use.
+
+    It is an ``AwsTarget`` under the target's own name and settings, so the aws kinds run on
+    such targets unchanged, against the same embedded server as the family's own checks.
+    """
+
+    def __init__(self, name: str, settings: AwsConnection, concurrency: int) -> None:
+        self.name = name
+        self.settings = settings
+        self._concurrency = concurrency
+        self._target: AwsTarget | None = None
+        self._lock = threading.Lock()
+
+    def target(self) -> AwsTarget:
+        """The opened account (the embedded server starts here, the first time)."""
+        with self._lock:
+            if self._target is None:
+                self._target = AwsTarget(self.name, self.settings, self._concurrency)
+            return self._target
+
+    @property
+    def opened(self) -> bool:
+        return self._target is not None
+
+    def client(self, service: str, credential: str = AMBIENT, region: str | None = None) -> Any:
+        return self.target().client(service, credential, region)
+
+    def clients(self, credential: str = AMBIENT, region: str | None = None) -> Clients:
+        return self.target().clients(credential, region)
+
+    def region_for(self, credential: str = AMBIENT) -> str:
+        """The default region of ``credential`` (without opening the account)."""
+        return self.settings.region_for(credential)
+
+    def describe(self) -> dict[str, Any]:
+        """Where the account is, without opening it."""
+        if self._target is not None:
+            return self._target.describe()
+        return {
+            "endpoint": self.settings.endpoint or "aws",
+            "region": self.settings.region,
+            "embedded": self.settings.embedded,
+        }
+
+    def probe(self) -> None:
+        """Reach the endpoint (``validate --strict``); the embedded one needs no probe."""
+        if not self.settings.embedded:
+            probe(self.target())
+
+    def close(self) -> None:
+        with self._lock:
+            if self._target is not None:
+                self._target.close()
+                self._target = None
+
+
+def probe(target: AwsTarget) -> None:
+    """Ask STS who we are; then reach every per-service endpoint. Any answer will do."""
+    where = target.endpoint or "AWS"
+    try:
+        target.client("sts").get_caller_identity()
+    except ClientError:
+        pass  # it answered: reachable, whatever it thinks of our keys
+    except NoCredentialsError:
+        raise RuntimeFault(f"target '{target.name}': {NO_CREDENTIALS}") from None
+    except BotoCoreError as exc:
+        raise TargetUnreachable(f"target '{target.name}' at {where}: {redact(str(exc))}") from None
+    for service, url in target.settings.endpoints.items():
+        try:
+            httpx.get(url, timeout=target.settings.timeout, verify=target.settings.verify_tls)
+        except httpx.TransportError as exc:
+            raise TargetUnreachable(
+                f"target '{target.name}': endpoint of {service} at {url}: "
+                f"{redact(str(exc) or type(exc).__name__)}"
+            ) from None
+
+
 class AwsTargetType:
     name = "aws"
     settings_model = AwsSettings
@@ -191,22 +218,4 @@ class AwsTargetType:
 
     def probe(self, target: Any) -> None:
         """Ask STS who we are; then reach every per-service endpoint. Any answer will do."""
-        where = target.endpoint or "AWS"
-        try:
-            target.client("sts").get_caller_identity()
-        except ClientError:
-            pass  # it answered: reachable, whatever it thinks of our keys
-        except NoCredentialsError:
-            raise RuntimeFault(f"target '{target.name}': {NO_CREDENTIALS}") from None
-        except BotoCoreError as exc:
-            raise TargetUnreachable(
-                f"target '{target.name}' at {where}: {redact(str(exc))}"
-            ) from None
-        for service, url in target.settings.endpoints.items():
-            try:
-                httpx.get(url, timeout=target.settings.timeout, verify=target.settings.verify_tls)
-            except httpx.TransportError as exc:
-                raise TargetUnreachable(
-                    f"target '{target.name}': endpoint of {service} at {url}: "
-                    f"{redact(str(exc) or type(exc).__name__)}"
-                ) from None
+        probe(target)

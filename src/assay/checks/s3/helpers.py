@@ -198,6 +198,53 @@ def _unsupported(exc: ClientError) -> bool:
     return exc.response.get("Error", {}).get("Code") in UNSUPPORTED
 
 
+def empty_bucket(client: Any, bucket: str, delete_bucket: bool = False) -> int:
+    """Delete every object version, delete marker and pending upload; the number deleted.
+
+    Falls back to plain listings on stores without versioning or multipart listings (s3rver
+    answers 405/501). ``stacks.destroy`` uses it too, on the buckets a stack created.
+    """
+    try:
+        deleted = _versions(client, bucket)
+    except ClientError as exc:
+        if not _unsupported(exc):
+            raise
+        deleted = _objects(client, bucket)
+    try:
+        for page in client.get_paginator("list_multipart_uploads").paginate(Bucket=bucket):
+            for up in page.get("Uploads", []):
+                client.abort_multipart_upload(Bucket=bucket, Key=up["Key"], UploadId=up["UploadId"])
+    except ClientError as exc:
+        if not _unsupported(exc):
+            raise
+    if delete_bucket:
+        client.delete_bucket(Bucket=bucket)
+    return deleted
+
+
+def _versions(client: Any, bucket: str) -> int:
+    deleted = 0
+    for page in client.get_paginator("list_object_versions").paginate(Bucket=bucket):
+        keys = [
+            {"Key": v["Key"], "VersionId": v["VersionId"]}
+            for v in page.get("Versions", []) + page.get("DeleteMarkers", [])
+        ]
+        if keys:
+            client.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
+            deleted += len(keys)
+    return deleted
+
+
+def _objects(client: Any, bucket: str) -> int:
+    deleted = 0
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        keys = [{"Key": o["Key"]} for o in page.get("Contents", [])]
+        if keys:
+            client.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
+            deleted += len(keys)
+    return deleted
+
+
 class EmptyBucket(_Helper):
     """Works on stores without versioning or multipart listings (s3rver answers 405/501)."""
 
@@ -208,51 +255,12 @@ class EmptyBucket(_Helper):
     def run(self, call: CheckCall) -> Observation:
         p = self.normalise(call.params)
         client = call.target.client(call.credential)  # type: ignore[attr-defined]
-        bucket = p["Bucket"]
+        delete = str(p.get("DeleteBucket", True)).lower() == "true"
         try:
-            try:
-                deleted = self._versions(client, bucket)
-            except ClientError as exc:
-                if not _unsupported(exc):
-                    raise
-                deleted = self._objects(client, bucket)
-            try:
-                for page in client.get_paginator("list_multipart_uploads").paginate(Bucket=bucket):
-                    for up in page.get("Uploads", []):
-                        client.abort_multipart_upload(
-                            Bucket=bucket, Key=up["Key"], UploadId=up["UploadId"]
-                        )
-            except ClientError as exc:
-                if not _unsupported(exc):
-                    raise
-            if str(p.get("DeleteBucket", True)).lower() == "true":
-                client.delete_bucket(Bucket=bucket)
+            deleted = empty_bucket(client, p["Bucket"], delete)
         except (ClientError, BotoCoreError) as exc:
             return from_exception(exc)
         return Observation(success=True, http_status=200, data={"Deleted": deleted})
-
-    @staticmethod
-    def _versions(client: Any, bucket: str) -> int:
-        deleted = 0
-        for page in client.get_paginator("list_object_versions").paginate(Bucket=bucket):
-            keys = [
-                {"Key": v["Key"], "VersionId": v["VersionId"]}
-                for v in page.get("Versions", []) + page.get("DeleteMarkers", [])
-            ]
-            if keys:
-                client.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
-                deleted += len(keys)
-        return deleted
-
-    @staticmethod
-    def _objects(client: Any, bucket: str) -> int:
-        deleted = 0
-        for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket):
-            keys = [{"Key": o["Key"]} for o in page.get("Contents", [])]
-            if keys:
-                client.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
-                deleted += len(keys)
-        return deleted
 
 
 def register_all() -> None:

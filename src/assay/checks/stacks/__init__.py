@@ -1,14 +1,19 @@
 """The stacks family: CloudFormation stacks from a CDK app, a cloud assembly or templates.
 
-``stacks.synth`` synthesises and lints; ``stacks.order`` builds the dependency graph. The
-models (``Deployment``, ``Stack``, ``Resource``, ``StackGraph``) are shared with the checks
-that deploy, verify and tear stacks down, and with the server.
+``stacks.synth`` synthesises and lints; ``stacks.order`` builds the dependency graph;
+``stacks.inventory``, ``stacks.deploy``, ``stacks.destroy`` and ``stacks.rollback_complete``
+take stock of the account, deploy in waves, tear down and check that nothing was left. The
+models (``Deployment``, ``Stack``, ``Resource``, ``StackGraph``) are shared by these checks
+and the server.
 """
 
 from __future__ import annotations
 
 from assay.checks.stacks.assembly import Assembly, read_assembly, read_templates
+from assay.checks.stacks.completeness import StacksInventory, StacksRollbackComplete
 from assay.checks.stacks.dependencies import Analysis, analyse
+from assay.checks.stacks.deploy import StacksDeploy
+from assay.checks.stacks.destroy import StacksDestroy
 from assay.checks.stacks.graph import CycleError
 from assay.checks.stacks.models import (
     Dependency,
@@ -27,7 +32,14 @@ from assay.checks.stacks.templates import SourceError
 from assay.core.checks import CHECKS, TARGETS
 
 TARGETS.register("stacks", StacksTargetType())
-for kind in (StacksSynth(), StacksOrder()):
+for kind in (
+    StacksSynth(),
+    StacksOrder(),
+    StacksInventory(),
+    StacksDeploy(),
+    StacksDestroy(),
+    StacksRollbackComplete(),
+):
     CHECKS.register(kind.name, kind)
 
 __all__ = [
@@ -43,7 +55,11 @@ __all__ = [
     "SourceError",
     "Stack",
     "StackGraph",
+    "StacksDeploy",
+    "StacksDestroy",
+    "StacksInventory",
     "StacksOrder",
+    "StacksRollbackComplete",
     "StacksSettings",
     "StacksSynth",
     "StacksTarget",

@@ -8,6 +8,7 @@ artifact id), which is what deployments, exports and expected orders talk about.
 
 from __future__ import annotations
 
+import fnmatch
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +41,20 @@ class Assembly:
 
     def names(self) -> list[str]:
         return [s.name for s in self.stacks]
+
+    def select(self, patterns: list[str]) -> list[str]:
+        """The stacks that ``patterns`` pick (see ``select``)."""
+        return select(self.names(), patterns)
+
+
+def select(names: list[str], patterns: list[str]) -> list[str]:
+    """``names`` that the names or globs pick (all for none); ValueError for one that picks none."""
+    if not patterns:
+        return names
+    for pattern in patterns:
+        if not any(fnmatch.fnmatchcase(n, pattern) for n in names):
+            raise ValueError(f"'stacks': {pattern} matches none of {', '.join(names)}")
+    return [n for n in names if any(fnmatch.fnmatchcase(n, p) for p in patterns)]
 
 
 def _manifest(directory: Path) -> dict[str, Any]:

@@ -137,6 +137,14 @@ class StackGraph(Model):
         """The reverse: stacks that nothing left depends on go first."""
         return list(reversed(self.waves()))
 
+    def subgraph(self, names: list[str]) -> StackGraph:
+        """Only ``names`` and the dependencies among them (the others count as deployed)."""
+        keep = set(names)
+        return StackGraph(
+            stacks=[n for n in self.stacks if n in keep],
+            dependencies=[d for d in self.dependencies if d.stack in keep and d.on in keep],
+        )
+
     def reasons(self, stack: str, on: str) -> list[Dependency]:
         return [d for d in self.dependencies if d.stack == stack and d.on == on]
 

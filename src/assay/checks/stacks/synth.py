@@ -7,7 +7,6 @@ app itself reported (``Annotations.of(x).addError``), or a cfn-lint finding at o
 
 from __future__ import annotations
 
-import fnmatch
 import time
 from pathlib import Path
 from typing import Any, Literal
@@ -15,6 +14,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator
 
 from assay.checks.model_kind import ModelKind
+from assay.checks.stacks.assembly import select
 from assay.checks.stacks.lint import CDK_DEFAULT_IGNORE, SEVERITIES, Finding, lint
 from assay.checks.stacks.target import StacksTarget
 from assay.checks.stacks.templates import SourceError
@@ -53,12 +53,6 @@ class SynthParams(StrictModel):
                 f"not cfn-lint rule ids: {', '.join(bad)} (e.g. W3005, or a prefix such as W3)"
             )
         return value
-
-
-def _selected(names: list[str], patterns: list[str]) -> list[str]:
-    if not patterns:
-        return names
-    return [n for n in names if any(fnmatch.fnmatchcase(n, p) for p in patterns)]
 
 
 def _template_report(
@@ -104,9 +98,7 @@ class StacksSynth(ModelKind[SynthParams]):
                 timings={"total": time.perf_counter() - started},
             )
         read = time.perf_counter()
-        chosen = _selected(list(files), p.stacks)
-        if p.stacks and not chosen:
-            raise ValueError(f"'stacks' {p.stacks} matches none of {', '.join(files)}")
+        chosen = select(list(files), p.stacks)
         reports, failing = [], []
         for stack in chosen:
             findings = lint(files[stack], p.ignore, p.regions)

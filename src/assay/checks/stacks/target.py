@@ -6,8 +6,12 @@ names stacks by file stem, a mapping names them explicitly). Relative paths reso
 the suite file that defines the target. The stacks are read at the first step that needs
 them and kept for the run, so synthesis costs its seconds once per target.
 
-Deployment settings (a CloudFormation endpoint, region, credentials) will join these ones:
-``credentials`` already comes from ``TargetBase``, and the source keys stay as they are.
+The target is also where the stacks go: the aws family's connection settings (``endpoint``,
+default ``embedded``; ``region``; ``credentials``; ``endpoints``) are part of it, and its
+account is opened on first use, so a target that only synthesises starts no server. The aws
+kinds (``aws.resource``, ``aws.dynamodb_table``, ...) accept ``stacks`` targets and verify
+what ``stacks.deploy`` made through the same clients: the same account and embedded server.
+What a run deployed, and the inventory taken before, stay with the target for the run.
 """
 
 from __future__ import annotations
@@ -22,11 +26,14 @@ from typing import Any, Literal
 
 from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
+from assay.checks.aws.connection import AwsConnection
+from assay.checks.aws.inventory import Inventory
+from assay.checks.aws.target import AMBIENT, Account, Clients
 from assay.checks.stacks.assembly import Assembly, read_assembly, read_templates
 from assay.checks.stacks.cdk import AppSpec, app_spec, synthesise
 from assay.checks.stacks.dependencies import Analysis, analyse
+from assay.checks.stacks.models import Deployment
 from assay.checks.stacks.templates import SourceError
-from assay.config.models import TargetBase
 from assay.core.errors import UsageError
 
 SOURCES = ("app", "assembly", "templates")
@@ -67,8 +74,9 @@ def _template_files(patterns: list[str], base: Path) -> dict[str, str]:
     return out
 
 
-class StacksSettings(TargetBase):
-    """A set of CloudFormation stacks: a CDK app, a cloud assembly, or template files."""
+class StacksSettings(AwsConnection):
+    """A set of CloudFormation stacks (a CDK app, a cloud assembly, or template files), and the
+    account they deploy to."""
 
     type: Literal["stacks"] = "stacks"
     app: str | None = Field(
@@ -164,14 +172,33 @@ class StacksSettings(TargetBase):
 class StacksTarget:
     """An opened ``stacks`` target: reads its source once, on first use, and keeps it."""
 
-    def __init__(self, name: str, settings: StacksSettings) -> None:
+    def __init__(self, name: str, settings: StacksSettings, concurrency: int = 4) -> None:
         self.name = name
         self.settings = settings
+        self.account = Account(name, settings, concurrency)
         self._lock = threading.Lock()
         self._assembly: Assembly | None = None
         self._analysis: Analysis | None = None
         self._error: SourceError | None = None
         self._outdir: Path | None = None
+        # what this run deployed (stacks.deploy), the inventories taken before it (by region)
+        # and the resources a DeletionPolicy kept when the stacks went (inventory keys)
+        self.deployment: Deployment | None = None
+        self.snapshots: dict[str, Inventory] = {}
+        self.retained: set[str] = set()
+        self.state_lock = threading.Lock()
+
+    def client(self, service: str, credential: str = AMBIENT, region: str | None = None) -> Any:
+        """A client of the target's account (the aws kinds and the deploy checks use these)."""
+        return self.account.client(service, credential, region)
+
+    def clients(self, credential: str = AMBIENT, region: str | None = None) -> Clients:
+        return self.account.clients(credential, region)
+
+    def region_of(self, stack: str, credential: str = AMBIENT) -> str:
+        """Where ``stack`` goes: its environment's region, else the credential's or target's."""
+        found = self.assembly().stack(stack)
+        return (found.region if found else None) or self.account.region_for(credential)
 
     def assembly(self) -> Assembly:
         """The stacks of the source (synthesised the first time); raises ``SourceError``."""
@@ -218,9 +245,15 @@ class StacksTarget:
     def describe(self) -> dict[str, Any]:
         settings = self.settings
         origin: Any = getattr(settings, settings.source)
-        return {"type": "stacks", "source": settings.source, settings.source: origin}
+        return {
+            "type": "stacks",
+            "source": settings.source,
+            settings.source: origin,
+            **self.account.describe(),
+        }
 
     def close(self) -> None:
+        self.account.close()
         if self._outdir is not None:
             shutil.rmtree(self._outdir, ignore_errors=True)
 
@@ -232,8 +265,9 @@ class StacksTargetType:
     def open(self, name: str, settings: Any, concurrency: int) -> StacksTarget:
         if not isinstance(settings, StacksSettings):
             raise UsageError(f"target '{name}' is not a stacks target")
-        return StacksTarget(name, settings)
+        return StacksTarget(name, settings, concurrency)
 
     def probe(self, target: Any) -> None:
-        """Nothing to reach yet: the source files were checked when the suite loaded."""
-        return None
+        """Reach the account's endpoint unless it is embedded (the source files were checked
+        when the suite loaded)."""
+        target.account.probe()

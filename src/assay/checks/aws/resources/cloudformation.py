@@ -1,4 +1,7 @@
-"""CloudFormation stacks: status, parameters, outputs, resources, template digest, tags."""
+"""CloudFormation stacks: status, parameters, outputs, resources, template digest, tags.
+
+Also how other kinds find a resource through a deployed stack: by logical id or by output.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from typing import Any
 
 from assay.checks.aws.resources import ResourceType, register
 from assay.checks.aws.resources.base import Clients, NotFound, Parts, missing, pages, tag_map
+from assay.core.registry import suggest
 
 NOUN = "CloudFormation stack"
 LIVE = [  # every status but DELETE_COMPLETE: a deleted stack is no longer a resource
@@ -118,3 +122,47 @@ register(
         ),
     )
 )
+
+
+def stack_resource(clients: Clients, stack: str, logical_id: str) -> tuple[str, str]:
+    """The CloudFormation type and physical id of ``logical_id`` in a deployed ``stack``.
+
+    Raises ``NotFound`` for a missing stack or resource, and for one the endpoint reports
+    without a physical id (moto does so for resource types its CloudFormation lacks).
+    """
+    cfn = clients("cloudformation")
+    name = canonical(stack)
+    with missing(NOUN, name, "ValidationError", match="does not exist"):
+        found = list(pages(cfn, "list_stack_resources", "StackResourceSummaries", StackName=stack))
+    by_id = {r.get("LogicalResourceId"): r for r in found}
+    resource = by_id.get(logical_id)
+    if resource is None:
+        known = sorted(str(k) for k in by_id if k)
+        # CDK's logical ids are the construct's id and a hash: Items -> Items5C12978B
+        hashed = [k for k in known if k.startswith(logical_id)]
+        hint = (
+            suggest(logical_id, known)
+            or (f" (did you mean '{hashed[0]}'?)" if len(hashed) == 1 else "")
+            or f" (its resources: {', '.join(known) or 'none'})"
+        )
+        raise NotFound(f"stack '{name}' has no resource '{logical_id}'{hint}")
+    physical = resource.get("PhysicalResourceId")
+    if not physical:
+        raise NotFound(
+            f"resource '{logical_id}' ({resource.get('ResourceType')}) of stack '{name}' has no "
+            f"physical id ({resource.get('ResourceStatus')}): the endpoint did not create it"
+        )
+    return str(resource.get("ResourceType") or ""), str(physical)
+
+
+def stack_output(clients: Clients, stack: str, key: str) -> str:
+    """The value of output ``key`` of a deployed ``stack``; ``NotFound`` if there is none."""
+    name = canonical(stack)
+    with missing(NOUN, name, "ValidationError", match="does not exist"):
+        found = clients("cloudformation").describe_stacks(StackName=stack)["Stacks"][0]
+    outputs = {o["OutputKey"]: o.get("OutputValue") for o in found.get("Outputs") or []}
+    if not outputs.get(key):
+        known = sorted(outputs)
+        hint = suggest(key, known) or f" (its outputs: {', '.join(known) or 'none'})"
+        raise NotFound(f"stack '{name}' has no output '{key}'{hint}")
+    return str(outputs[key])
