@@ -77,6 +77,13 @@ def test_server_settings_errors_are_one_clear_paragraph(
         load_settings(rate_limit="lots")
     with pytest.raises(UsageError, match="rate_limit_storage .*'nosuch://x' cannot be used"):
         load_settings(rate_limit_storage="nosuch://x")
+    with pytest.raises(UsageError, match="github_api_url must be an http:// or https:// URL"):
+        load_settings(github_api_url="ftp://github.example")
+    with pytest.raises(
+        UsageError, match="public_url must be an http:// or https:// URL with a host"
+    ):
+        load_settings(public_url="https://")
+    assert load_settings(public_url="https://assay.example/").public_url == "https://assay.example"
     monkeypatch.setenv("ASSAY_PORT", "99999")
     with pytest.raises(UsageError, match="port \\(--port or ASSAY_PORT\\)"):
         load_settings()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     BaseModel,
@@ -24,6 +25,14 @@ from assay.core.errors import Location
 from assay.core.registry import suggest
 
 PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+
+
+def http_url(value: str, what: str) -> str:
+    """``value`` if it is an http(s) URL with a host; a ValueError naming ``what`` otherwise."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{what} must be an http:// or https:// URL with a host, got {value!r}")
+    return value
 
 
 class StrictModel(BaseModel):

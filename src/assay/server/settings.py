@@ -17,11 +17,19 @@ import yaml
 from limits import parse
 from limits.errors import ConfigurationError
 from limits.storage import storage_from_string
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
+from assay.config.models import http_url
 from assay.core import secrets
 from assay.core.errors import SuiteError, UsageError
 from assay.core.registry import suggest
@@ -127,10 +135,8 @@ class Settings(BaseSettings):
 
     @field_validator("github_api_url", "public_url")
     @classmethod
-    def _http_url(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith(("http://", "https://")):
-            raise ValueError(f"'{value}' is not an http:// or https:// URL")
-        return value.rstrip("/") if value else value
+    def _http_url(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return http_url(value, str(info.field_name)).rstrip("/") if value is not None else None
 
     @model_validator(mode="after")
     def _valid_integrations(self) -> Settings:

@@ -8,25 +8,16 @@ such a target on first use, so a ``stacks`` target that only synthesises never s
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from pydantic import Field, field_validator, model_validator
 
 from assay.checks.aws import model
 from assay.checks.aws.embedded import EMBEDDED_CREDENTIAL
-from assay.config.models import CredentialSet, TargetBase
+from assay.config.models import CredentialSet, TargetBase, http_url
 from assay.core.registry import suggest
 
 EMBEDDED = "embedded"
 # target types whose targets carry a connection: the aws kinds accept every one of them
 CONNECTED_TYPES = ("aws", "stacks", "terraform")
-
-
-def _url(value: str, what: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"{what} must be an http:// or https:// URL with a host, got {value!r}")
-    return value
 
 
 class AwsConnection(TargetBase):
@@ -50,7 +41,7 @@ class AwsConnection(TargetBase):
             return None
         if value.strip() == EMBEDDED:
             return EMBEDDED
-        return _url(value.strip(), "endpoint")
+        return http_url(value.strip(), "endpoint")
 
     @field_validator("endpoints")
     @classmethod
@@ -59,7 +50,7 @@ class AwsConnection(TargetBase):
         for service, url in value.items():
             if service not in known:
                 raise ValueError(f"unknown service '{service}'{suggest(service, known)}")
-            _url(url, f"endpoints.{service}")
+            http_url(url, f"endpoints.{service}")
         return value
 
     @model_validator(mode="after")

@@ -13,7 +13,7 @@ import httpx
 from pydantic import Field, SecretStr, field_validator, model_validator
 
 from assay.checks.http.timings import time_connections
-from assay.config.models import StrictModel, TargetBase
+from assay.config.models import StrictModel, TargetBase, http_url
 from assay.core.errors import TargetUnreachable, UsageError
 from assay.core.secrets import redact
 from assay.core.secrets import register as register_secret
@@ -33,13 +33,6 @@ def _existing_file(value: str) -> str:
     if not Path(path).is_file():
         raise ValueError(f"file not found: {path}")
     return path
-
-
-def _http_url(value: str, what: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"{what} must be an http:// or https:// URL with a host, got {value!r}")
-    return value
 
 
 class HttpCredential(StrictModel):
@@ -94,7 +87,7 @@ class HttpSettings(TargetBase):
     @field_validator("base_url")
     @classmethod
     def _base_url(cls, value: str) -> str:
-        _http_url(value, "base_url")
+        http_url(value, "base_url")
         if urlsplit(value).username is not None:
             raise ValueError("base_url must not carry a user name; use 'credentials'")
         return value
@@ -104,7 +97,7 @@ class HttpSettings(TargetBase):
     def _proxy(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        _http_url(value, "proxy")
+        http_url(value, "proxy")
         register_secret(urlsplit(value).password)
         return value
 
