@@ -31,14 +31,15 @@ class ReportError(Exception):
 
 
 class ServerUnavailable(ReportError):
-    """``answered``: the server is up but failing (5xx, 429), not unreachable."""
+    """``unreachable``: no connection at all (nothing listens, no such host), as opposed to
+    a server that answers badly, slowly or hangs up."""
 
     def __init__(
-        self, message: str, retry_after: float | None = None, answered: bool = False
+        self, message: str, retry_after: float | None = None, unreachable: bool = False
     ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
-        self.answered = answered
+        self.unreachable = unreachable
 
 
 class TokenRefused(ReportError):
@@ -125,7 +126,8 @@ class ApiClient:
             raise ServerUnavailable(redact(f"{where}: no answer in time")) from None
         except httpx.TransportError as exc:
             reason = str(exc) or type(exc).__name__
-            raise ServerUnavailable(redact(f"{where}: {reason}")) from None
+            unreachable = isinstance(exc, httpx.ConnectError)
+            raise ServerUnavailable(redact(f"{where}: {reason}"), None, unreachable) from None
         status = response.status_code
         if status < 300:
             return response
@@ -135,5 +137,5 @@ class ApiClient:
         if status == 404 and path != "/sessions":
             raise SessionMissing(text)
         if status in (408, 425, 429) or status >= 500:
-            raise ServerUnavailable(text, _retry_after(response), answered=True)
+            raise ServerUnavailable(text, _retry_after(response))
         raise Rejected(text)

@@ -143,18 +143,27 @@ class Reporter:
             self.delivery.finish(self._finish)
 
     def _run(self) -> None:
+        try:
+            self._loop()
+        except Exception as exc:  # never let reporting break the run; the spool keeps all
+            self._stuck = ReportError(f"reporting failed: {type(exc).__name__}: {exc}")
+
+    def _loop(self) -> None:
         """Spool and send what the engine finished; back off while the server is down."""
         delivery = self.delivery
-        attempt, next_try = 0, 0.0
+        attempt, next_try, ended = 0, 0.0, False
         while True:
-            ending = self._finish is not None
-            backoff = next_try - time.monotonic()
-            self._absorb(0.0 if ending else min(0.5, backoff) if backoff > 0 else 0.5)
-            if not ending and self._finish is not None:
-                ending, next_try = True, 0.0  # one more try at once, whatever the backoff
+            backoff = max(0.0, next_try - time.monotonic())
+            if ended:  # nothing more will come: the wait is the backoff, within the grace
+                wait = min(backoff, max(0.0, self._time_left()))
+            else:
+                wait = min(backoff, 0.5) if backoff > 0 else 0.5
+            self._absorb(wait)
+            if not ended and self._finish is not None:
+                ended, next_try = True, 0.0  # one more try at once, whatever the backoff
+            if self._stuck is not None and ended:
+                return
             if self._stuck is not None or time.monotonic() < next_try:
-                if ending:
-                    return
                 continue
             try:
                 delivery.pump(self._time_left, self._absorb)
@@ -164,16 +173,16 @@ class Reporter:
                 pause = max(self.options.backoff.delay(attempt), exc.retry_after or 0.0)
                 next_try = time.monotonic() + pause
                 log.debug("reporting paused for %.1f s: %s", pause, exc)
-                # at the end, only a server that answers (5xx, 429) is worth waiting for
-                if ending and (not exc.answered or pause >= self._time_left()):
+                # at the end, a server nobody can connect to is not worth waiting for
+                if self._finish is not None and (exc.unreachable or pause >= self._time_left()):
                     self._stuck = exc
             except ReportError as exc:
                 self._stuck = exc
-            except Exception as exc:  # never let reporting break the run
-                self._stuck = ReportError(f"reporting failed: {type(exc).__name__}: {exc}")
-            if ending and (delivery.done or self._stuck is not None):
+            if self._finish is None:
+                continue
+            if delivery.done or self._stuck is not None:
                 return
-            if ending and self._time_left() <= 0:
+            if self._time_left() <= 0:
                 self._stuck = ServerUnavailable("the server did not finish in time")
                 return
 
@@ -200,9 +209,11 @@ class Reporter:
                     delivery = send_spool(spool, client, self._time_left)
                     self.outcome.backlog_sent += delivery.sent
                     delivery.close()
-                except ReportError:
+                except (ServerUnavailable, TokenRefused):
                     spool.close()
                     return  # the server is not taking results now; they keep
+                except ReportError:
+                    spool.close()  # this spool's session was refused; try the others
         except Exception as exc:  # best effort: never let it break the run
             log.debug("sending earlier spools stopped: %s", exc)
         finally:
@@ -215,6 +226,9 @@ class Reporter:
         self.queue.put((_CLOSE, finish))
         self._thread.join(self.options.grace + 1.0)
         self._backlog.join(max(0.0, self._deadline - time.monotonic()) + 0.1)
+        if not self._thread.is_alive():
+            with contextlib.suppress(Exception):
+                self._absorb()  # if the thread died early, results still reach the spool
         return self._outcome()
 
     def _outcome(self) -> Outcome:
