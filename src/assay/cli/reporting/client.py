@@ -13,6 +13,7 @@ The token is registered with ``core.secrets``, so no message or log line can sho
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -119,7 +120,9 @@ class ApiClient:
             response = self._http.request(
                 method,
                 path,
-                json=body,
+                # details may hold dates or paths: as text, as the spool and reports have them
+                content=json.dumps(body, default=str, separators=(",", ":")).encode(),
+                headers={"Content-Type": "application/json"},
                 timeout=min(timeout, self.timeout) if timeout is not None else self.timeout,
             )
         except httpx.TimeoutException:

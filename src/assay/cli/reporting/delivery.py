@@ -7,7 +7,6 @@ server counts as duplicates of their client ids, never stores twice.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -15,12 +14,6 @@ from assay.cli.reporting.client import ApiClient, Rejected, ReportError, Session
 from assay.cli.reporting.spool import Spool, SpoolState
 
 BATCH = 500  # results per upload; halved while the server says a batch is too big
-
-
-def json_safe(item: dict[str, Any]) -> dict[str, Any]:
-    """The item as plain JSON values (details may hold dates, bytes, paths)."""
-    safe: dict[str, Any] = json.loads(json.dumps(item, default=str))
-    return safe
 
 
 class Delivery:
@@ -52,7 +45,7 @@ class Delivery:
     def add(self, items: list[dict[str, Any]]) -> None:
         """New results (each with its client ``id``), spooled before they are sent."""
         if items:
-            self._record({"type": "results", "items": [json_safe(i) for i in items]})
+            self._record({"type": "results", "items": items})
 
     def finish(self, patch: dict[str, Any]) -> None:
         """The run ended: ``patch`` (status, finished_at) is sent after the last result."""

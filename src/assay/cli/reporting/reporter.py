@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from assay.cli.reporting.client import ApiClient, ReportError, ServerUnavailable, TokenRefused
-from assay.cli.reporting.delivery import Delivery, send_spool
+from assay.cli.reporting.delivery import BATCH, Delivery, send_spool
 from assay.cli.reporting.spool import FORMAT, Spool, SpoolState, list_spools, read_spool
 from assay.core.events import Event, StepFinished
 from assay.core.results import StepResult
@@ -40,6 +40,7 @@ class ReportOptions:
     spool_dir: Path
     grace: float = 10.0  # seconds the end of the run waits for the upload to finish
     timeout: float = 10.0  # one request
+    linger: float = 0.25  # seconds to gather results into one upload while the run goes on
     backoff: RetryPolicy = field(
         default_factory=lambda: RetryPolicy(max_attempts=0, base_delay=0.5, max_delay=15.0)
     )
@@ -110,6 +111,8 @@ class Reporter:
         self._deadline: float | None = None  # set when the run ends
         self._finish: dict[str, Any] | None = None  # the final status, once the run ended
         self._stuck: ReportError | None = None  # a problem retrying cannot fix
+        self._oldest: float | None = None  # when the oldest result not yet sent came in
+        self._fresh = 0  # results taken in since the last upload
         self._thread = threading.Thread(target=self._run, name="assay-report", daemon=True)
         self._backlog = threading.Thread(target=self._flush_backlog, name="assay-backlog")
         self._backlog.daemon = True
@@ -120,9 +123,10 @@ class Reporter:
         return self
 
     def __call__(self, event: Event) -> None:
-        """The engine's listener: never blocks, never raises."""
+        """The engine's listener: never blocks, never raises; the result (not changed after
+        it is emitted) is turned into JSON in the reporter's thread, not the engine's."""
         if isinstance(event, StepFinished):
-            self.queue.put(event.result.to_dict() | {"id": result_id(self.run_id, event.result)})
+            self.queue.put(event.result)
 
     def _absorb(self, wait: float = 0.0) -> None:
         """Spool what the engine finished so far (waiting up to ``wait`` s for something),
@@ -134,11 +138,14 @@ class Reporter:
                 if isinstance(item, tuple) and item[0] is _CLOSE:
                     self._finish = item[1]
                 else:
-                    items.append(item)
+                    items.append(item.to_dict() | {"id": result_id(self.run_id, item)})
                 item = self.queue.get_nowait()
         except queue.Empty:
             pass
-        self.delivery.add(items)
+        if items:
+            self.delivery.add(items)
+            self._fresh += len(items)
+            self._oldest = self._oldest or time.monotonic()
         if self._finish is not None and self.delivery.state.finish is None:
             self.delivery.finish(self._finish)
 
@@ -148,23 +155,39 @@ class Reporter:
         except Exception as exc:  # never let reporting break the run; the spool keeps all
             self._stuck = ReportError(f"reporting failed: {type(exc).__name__}: {exc}")
 
+    def _wait(self, ended: bool, next_try: float) -> None:
+        """Take in new results: while the run goes on, gather them for ``linger`` seconds
+        (one spool write and one upload for many quick steps), never past a retry time."""
+        now = time.monotonic()
+        if ended:  # nothing more will come: the wait is the backoff, within the grace
+            time.sleep(min(max(0.0, next_try - now), max(0.0, self._time_left())))
+        elif self._oldest is not None:
+            wake = max(next_try, self._oldest + self.options.linger)
+            time.sleep(min(0.5, max(0.0, wake - now)))
+        else:
+            self._absorb(min(0.5, next_try - now) if next_try > now else 0.5)
+            return
+        self._absorb()
+
     def _loop(self) -> None:
         """Spool and send what the engine finished; back off while the server is down."""
         delivery = self.delivery
         attempt, next_try, ended = 0, 0.0, False
         while True:
-            backoff = max(0.0, next_try - time.monotonic())
-            if ended:  # nothing more will come: the wait is the backoff, within the grace
-                wait = min(backoff, max(0.0, self._time_left()))
-            else:
-                wait = min(backoff, 0.5) if backoff > 0 else 0.5
-            self._absorb(wait)
+            self._wait(ended, next_try)
             if not ended and self._finish is not None:
                 ended, next_try = True, 0.0  # one more try at once, whatever the backoff
             if self._stuck is not None and ended:
                 return
-            if self._stuck is not None or time.monotonic() < next_try:
+            now = time.monotonic()
+            if self._stuck is not None or now < next_try:
                 continue
+            if not ended and (
+                self._oldest is None
+                or (now - self._oldest < self.options.linger and self._fresh < BATCH)
+            ):
+                continue  # nothing new yet, or still gathering
+            self._oldest, self._fresh = None, 0
             try:
                 delivery.pump(self._time_left, self._absorb)
                 attempt = 0
@@ -172,6 +195,7 @@ class Reporter:
                 attempt += 1
                 pause = max(self.options.backoff.delay(attempt), exc.retry_after or 0.0)
                 next_try = time.monotonic() + pause
+                self._oldest = self._oldest or time.monotonic()  # still to send
                 log.debug("reporting paused for %.1f s: %s", pause, exc)
                 # at the end, a server nobody can connect to is not worth waiting for
                 if self._finish is not None and (exc.unreachable or pause >= self._time_left()):
