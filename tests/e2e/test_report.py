@@ -172,6 +172,15 @@ def test_report_refused_token_is_one_warning_and_the_exit_code_stays_the_runs(
     assert status(running.env)["spools"] == []
 
 
+def test_report_help_teaches() -> None:
+    run_help = assay("run", "--help").stdout
+    for text in ("--report-to URL", "ASSAY_TOKEN", "--token-file", "--session", "assay report"):
+        assert text in run_help, text
+    report_help = assay("report", "--help").stdout
+    for text in ("assay report status", "assay report flush", "ASSAY_SPOOL_DIR", "never tokens"):
+        assert text in report_help, text
+
+
 def test_report_usage_errors_stop_before_the_run(home: Path) -> None:
     env = _env(home)
     url = f"http://127.0.0.1:{closed_port()}"

@@ -92,6 +92,7 @@ def cli() -> None:
       assay validate suite.yaml --strict     check a suite without running it
       assay list checks                      every check kind with a description
       assay schema > assay.schema.json       JSON Schema for editor completion
+      assay run suite.yaml --report-to URL   also stream the results to an assay server
     """
 
 
