@@ -179,7 +179,10 @@ def _flush_one(
         state = read_spool(path)
     except OSError:
         return 0, 0
-    if not state.valid or (wanted is not None and state.url != wanted):
+    if not state.valid:
+        click.echo(f"skipped {path}: not a spool this assay understands", err=True)
+        return 0, 0
+    if wanted is not None and state.url != wanted:
         return 0, 0
     if state.url in failed:
         click.echo(f"kept session {state.session_id}: {failed[state.url]}", err=True)
