@@ -139,6 +139,8 @@ class ApiClient:
             raise TokenRefused(text)
         if status == 404 and path != "/sessions":
             raise SessionMissing(text)
+        if status in (404, 405):
+            raise Rejected(f"{text} (is {self.url} an assay server?)")
         if status in (408, 425, 429) or status >= 500:
             raise ServerUnavailable(text, _retry_after(response))
         raise Rejected(text)
