@@ -24,6 +24,7 @@ from assay.engine import RunOptions, run_suites
 from assay.engine.retry import RetryPolicy
 from tests.integration.conftest import free_port
 from tests.integration.flaky import FlakyS3
+from tests.integration.http_service import HttpService
 from tests.integration.server.conftest import Served, settings_for
 
 FAST = RetryPolicy(max_attempts=0, base_delay=0.05, max_delay=0.2, jitter=False)
@@ -269,3 +270,16 @@ def test_report_next_run_sends_what_earlier_runs_left_for_its_server(
     assert session(server, first.session_id)["summary"]["total"] == 15
     assert "(and 15 spooled earlier)" in outcome_lines(outcome, quiet=False)[0]
     assert list_spools(spool_dir) == [other.spool]  # another server's results wait for it
+
+
+def test_report_to_a_server_that_is_not_assay_says_so(spool_dir: Path, env: str) -> None:
+    other = HttpService()  # answers 404 to /api/v1/sessions
+    try:
+        reporter = new_reporter(other.url, "assay_0000_whatever-token", spool_dir, env)
+        feed(reporter, range(1, 4))
+        outcome = reporter.close("passed")
+    finally:
+        other.stop()
+    assert not outcome.complete and not outcome.refused and outcome.pending == 3
+    assert f"is {other.url} an assay server?" in (outcome.problem or "")
+    assert outcome.spool is not None and outcome.spool.exists()
