@@ -1,8 +1,11 @@
-"""A real HTTP front for moto that misbehaves on request: throttles, delays, drops.
+"""A real HTTP front (for moto, or any server) that misbehaves on request: throttles,
+delays, drops.
 
 Requests whose path contains a configured marker are answered with 503 SlowDown a number of
-times, delayed, or have their connection closed without an answer; everything else is
-forwarded to moto unchanged. It also records the peak number of requests in flight.
+times, delayed, have their connection closed without an answer, or are forwarded and then
+have the answer swallowed (the upstream did the work; the client never hears of it);
+everything else is forwarded unchanged. It also records the peak number of requests in
+flight.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ class Behaviour:
     throttle: dict[str, int] = field(default_factory=dict)  # marker -> 503s left
     delay: dict[str, float] = field(default_factory=dict)  # marker -> seconds
     drop: set[str] = field(default_factory=set)  # markers whose connections are closed
+    swallow: dict[str, int] = field(default_factory=dict)  # marker -> answers to swallow
     inflight: int = 0
     peak: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -61,6 +65,12 @@ class FlakyS3:
                         (s for m, s in behaviour.delay.items() if m in self.path), default=0.0
                     )
                     drop = any(m in self.path for m in behaviour.drop)
+                    swallow = next(
+                        (m for m, n in behaviour.swallow.items() if m in self.path and n > 0),
+                        None,
+                    )
+                    if swallow and not marker:
+                        behaviour.swallow[swallow] -= 1
                 try:
                     if delay:
                         time.sleep(delay)
@@ -81,6 +91,11 @@ class FlakyS3:
                     conn.request(self.command, self.path, body=body, headers=headers)
                     reply = conn.getresponse()
                     data = reply.read()
+                    conn.close()
+                    if swallow:
+                        self.close_connection = True
+                        self.connection.close()
+                        return
                     self.send_response(reply.status)
                     for key, value in reply.getheaders():
                         if key.lower() not in ("content-length", "transfer-encoding", "connection"):
@@ -89,12 +104,11 @@ class FlakyS3:
                     self.end_headers()
                     if self.command != "HEAD":
                         self.wfile.write(data)
-                    conn.close()
                 finally:
                     with behaviour.lock:
                         behaviour.inflight -= 1
 
-            do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _handle
+            do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = do_PATCH = _handle
 
         class Server(ThreadingHTTPServer):
             def handle_error(self, request: object, client_address: object) -> None:

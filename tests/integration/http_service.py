@@ -201,6 +201,7 @@ class HttpService:
         client_certs: bool = False,
         app: Any = None,
         lifespan: str = "off",
+        port: int = 0,
     ) -> None:
         self.app = build_app() if app is None else app
         options: dict[str, Any] = {}
@@ -211,7 +212,7 @@ class HttpService:
         config = uvicorn.Config(
             self.app,
             host="127.0.0.1",
-            port=0,
+            port=port,
             log_level="warning",
             access_log=False,
             lifespan=lifespan,

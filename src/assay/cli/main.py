@@ -15,6 +15,8 @@ from assay.cli.commands_list import list_cmd
 from assay.cli.loading import load_all, parse_vars
 from assay.cli.logs import setup as setup_logging
 from assay.cli.progress import LiveBar, LogEvents, PlainLines
+from assay.cli.reporting.commands import report
+from assay.cli.reporting.options import report_options
 from assay.cli.serve import serve
 from assay.cli.server_admin import db, token
 from assay.core.errors import EXIT_FAILED, EXIT_OK, EXIT_RUNTIME, AssayError
@@ -34,6 +36,13 @@ Examples:
   assay run suite.yaml --var ENDPOINT=http://127.0.0.1:9000 --fail-fast
   assay run suite.yaml --dry-run
   assay run plan-gate.yaml --approve 'aws_db_instance.main'
+  ASSAY_TOKEN=... assay run suite.yaml --report-to http://127.0.0.1:8787 --environment staging
+
+\b
+Reporting (--report-to): results stream into a new session on an assay server as steps
+finish. An outage, a slow server or a refused token never fails or slows the run, nor
+changes its exit code: results wait in a local spool ('assay report status') and are sent
+by the next run reporting to that server or by 'assay report flush'.
 
 \b
 Exit codes:
@@ -83,6 +92,7 @@ def cli() -> None:
       assay validate suite.yaml --strict     check a suite without running it
       assay list checks                      every check kind with a description
       assay schema > assay.schema.json       JSON Schema for editor completion
+      assay run suite.yaml --report-to URL   also stream the results to an assay server
     """
 
 
@@ -154,6 +164,7 @@ def _listeners(quiet: bool, log_format: str, logger: Any) -> list[Listener]:
     "terraform.plan would replace: an address or a glob such as 'module.db.*' (repeatable).",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress output, only the report.")
+@report_options
 def run(
     suites: tuple[Path, ...],
     groups: tuple[str, ...],
@@ -168,6 +179,12 @@ def run(
     log_level: str,
     approvals: tuple[str, ...],
     quiet: bool,
+    report_to: str | None,
+    token: str | None,
+    token_file: Path | None,
+    environment: str,
+    labels: tuple[str, ...],
+    session_id: str | None,
 ) -> None:
     from assay.cli.plan import render_plan
     from assay.engine import RunOptions, run_suites
@@ -186,7 +203,31 @@ def run(
     if dry_run:
         click.echo(render_plan(loaded, options.groups), nl=False)
         sys.exit(EXIT_OK)
-    result = run_suites(loaded, options, _listeners(quiet, log_format, logger))
+    listeners = _listeners(quiet, log_format, logger)
+    reporter = None
+    if report_to:
+        from assay.cli.reporting.options import start_reporter
+
+        reporter = start_reporter(
+            report_to,
+            token,
+            token_file,
+            environment,
+            labels,
+            session_id,
+            [str(s) for s in suites],
+            options.run_id,
+        )
+        listeners.append(reporter)
+    try:
+        result = run_suites(loaded, options, listeners)
+    except BaseException:
+        if reporter is not None:
+            _report_end(reporter, "error", quiet)
+        raise
+    notes = []
+    if reporter is not None:
+        notes = _report_end(reporter, session_status(exit_code(result)), quiet, echo=False)
     color = sys.stdout.isatty()
     width = shutil.get_terminal_size((140, 40)).columns if color else 140
     if output is not None:
@@ -200,7 +241,26 @@ def run(
         click.echo(render_table(result, color=color, width=width), nl=False)
     else:
         click.echo(FORMATS[fmt](result), nl=False)
+    for line in notes:
+        click.echo(line, err=True)
     sys.exit(exit_code(result))
+
+
+def session_status(code: int) -> str:
+    """The reported session's final status for the run's exit code."""
+    statuses = {EXIT_OK: "passed", EXIT_FAILED: "failed", EXIT_INTERRUPTED: "interrupted"}
+    return statuses.get(code, "error")
+
+
+def _report_end(reporter: Any, status: str, quiet: bool, echo: bool = True) -> list[str]:
+    """Finish reporting (bounded wait); the lines to show, echoed unless ``echo`` is off."""
+    from assay.cli.reporting.options import outcome_lines
+
+    lines = outcome_lines(reporter.close(status), quiet)
+    if echo:
+        for line in lines:
+            click.echo(line, err=True)
+    return lines
 
 
 @cli.command()
@@ -257,6 +317,7 @@ cli.add_command(list_cmd)
 cli.add_command(serve)
 cli.add_command(db)
 cli.add_command(token)
+cli.add_command(report)
 
 
 def main() -> None:

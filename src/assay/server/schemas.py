@@ -52,8 +52,31 @@ class SessionStatus(enum.StrEnum):
         return self not in (SessionStatus.PENDING, SessionStatus.RUNNING)
 
 
+NUL, REPLACEMENT = "\x00", "\ufffd"
+
+
+def without_nul(value: Any) -> Any:
+    """``value`` with NUL characters replaced by U+FFFD, in nested dicts and lists too.
+
+    PostgreSQL cannot store NUL in text or JSON, so no backend keeps it: a check's output
+    that holds one is stored (not refused), the same on SQLite and PostgreSQL.
+    """
+    if isinstance(value, str):
+        return value.replace(NUL, REPLACEMENT) if NUL in value else value
+    if isinstance(value, dict):
+        return {without_nul(k): without_nul(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [without_nul(v) for v in value]
+    return value
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _without_nul(cls, data: Any) -> Any:
+        return without_nul(data)
 
 
 class SessionCreate(Strict):
@@ -148,7 +171,9 @@ class ResultIn(Strict):
         return f"{self.suite}::{step}" if self.suite else step
 
 
-class ResultBatch(Strict):
+class ResultBatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # not Strict: each ResultIn cleans itself
+
     results: Annotated[list[ResultIn], Field(min_length=1)]
 
 

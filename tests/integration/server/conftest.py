@@ -79,9 +79,9 @@ def serve() -> Iterator[Callable[..., Served]]:
     """Start servers on demand (stopped at the end of the test session)."""
     running: list[HttpService] = []
 
-    def start(settings: Settings, app: FastAPI | None = None) -> Served:
+    def start(settings: Settings, app: FastAPI | None = None, port: int = 0) -> Served:
         app = app or create_app(settings)
-        service = HttpService(app=app, lifespan="on")
+        service = HttpService(app=app, lifespan="on", port=port)
         running.append(service)
         db = app.state.context.db
         tokens = {}

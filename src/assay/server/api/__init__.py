@@ -12,6 +12,7 @@ from assay.server.errors import ErrorOut
 ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorOut, "description": description}
     for status, description in {
+        400: "Malformed request (a body that is not JSON) or a value the database refuses",
         401: "Missing, invalid or revoked token",
         403: "The token's role is not enough",
         404: "Not found",

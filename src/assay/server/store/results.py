@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from assay.core.results import Status
 from assay.server.db.tables import Result, RunSession, utcnow
-from assay.server.schemas import ResultIn, ResultOut
+from assay.server.schemas import ResultIn, ResultOut, without_nul
 
 Q = TypeVar("Q", bound=Select[Any])
 CHUNK = 500  # rows per INSERT: well under SQLite's 32,766 bound parameters
@@ -122,8 +122,8 @@ class ResultFilter:
             (Result.kind, self.kind),
             (Result.suite, self.suite),
         ):
-            if value is not None:
-                query = query.where(column == value)
+            if value is not None:  # stored text has no NUL (schemas.without_nul)
+                query = query.where(column == without_nul(value))
         return query
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from assay.server.db.tables import RunSession, utcnow
-from assay.server.schemas import SessionCreate, SessionOut, SessionPatch, Summary
+from assay.server.schemas import SessionCreate, SessionOut, SessionPatch, Summary, without_nul
 
 Q = TypeVar("Q", bound=Select[Any])
 
@@ -99,8 +99,8 @@ class SessionFilter:
         if self.status:
             query = query.where(RunSession.status.in_(self.status))
         if self.environment is not None:
-            query = query.where(RunSession.environment == self.environment)
-        for key, value in self.labels.items():
+            query = query.where(RunSession.environment == without_nul(self.environment))
+        for key, value in without_nul(self.labels).items():
             query = query.where(RunSession.labels[key].as_string() == value)
         if self.created_after is not None:
             query = query.where(RunSession.created_at >= self.created_after)
