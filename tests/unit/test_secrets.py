@@ -65,3 +65,32 @@ def test_secrets_logging_filter_masks_the_formatted_message() -> None:
     )
     assert RedactingFilter().filter(record)
     assert record.getMessage() == f"login u with {MASK}"
+
+
+def test_secrets_generation_changes_only_when_the_registry_does() -> None:
+    first = secrets.generation()
+    register("gen-secret-1")
+    second = secrets.generation()
+    register("gen-secret-1", "abc")  # nothing new: a repeat and a too-short value
+    assert first != second == secrets.generation()
+
+
+def test_secrets_cached_request_headers_mask_a_secret_registered_later() -> None:
+    """The masked view of a header set is cached; a secret registered since must show."""
+    import httpx
+
+    from assay.checks.http.request import secret_headers
+    from assay.checks.http.response import request_headers
+
+    def sent() -> dict[str, str]:
+        request = httpx.Request("GET", "http://127.0.0.1/", headers={"X-Session": "late-secret-9"})
+        return request_headers(request, secret_headers(None))
+
+    assert sent()["x-session"] == "late-secret-9"
+    register("late-secret-9")
+    assert sent()["x-session"] == MASK
+    own = httpx.Request(
+        "GET", "http://127.0.0.1/", headers={"X-Api-Key": "k", "Authorization": "b"}
+    )
+    masked = request_headers(own, secret_headers("X-API-Key"))
+    assert masked["x-api-key"] == masked["authorization"] == MASK

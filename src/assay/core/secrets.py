@@ -17,16 +17,16 @@ _secrets: set[str] = set()
 # longest first, so a secret containing another is masked whole; rebuilt on registration,
 # since redact runs on every header and message and registration is rare
 _ordered: tuple[str, ...] = ()
+_generation = 0  # changes whenever the registry does: caches of masked text key on it
 
 
 def register(*values: str | None) -> None:
     """Register secret values; very short values are ignored (they would mask noise)."""
-    global _ordered
     with _lock:
         fresh = {v for v in values if v and len(v) >= 4} - _secrets
         if fresh:
             _secrets.update(fresh)
-            _ordered = tuple(sorted(_secrets, key=len, reverse=True))
+            _reorder()
 
 
 def registered() -> frozenset[str]:
@@ -37,11 +37,21 @@ def registered() -> frozenset[str]:
 
 def restore(values: frozenset[str]) -> None:
     """Replace the registry with ``values`` (what ``registered()`` returned earlier)."""
-    global _ordered
     with _lock:
         _secrets.clear()
         _secrets.update(values)
-        _ordered = tuple(sorted(_secrets, key=len, reverse=True))
+        _reorder()
+
+
+def _reorder() -> None:
+    global _ordered, _generation
+    _ordered = tuple(sorted(_secrets, key=len, reverse=True))
+    _generation += 1
+
+
+def generation() -> int:
+    """A number that changes whenever a secret is registered (or the registry restored)."""
+    return _generation
 
 
 def redact(text: str) -> str:

@@ -15,7 +15,7 @@ from assay.core.secrets import register as register_secret
 
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE")
 KEYS = ("method", "path", "headers", "query", "body", "json", "auth", "timeout", "follow_redirects")
-SECRET_HEADERS = {"authorization", "proxy-authorization"}
+SECRET_HEADERS = frozenset({"authorization", "proxy-authorization"})
 SCALARS = (str, int, float, bool)
 SECRET_KEY = re.compile(r"pass(word)?|secret|token|api[-_]?key", re.IGNORECASE)
 

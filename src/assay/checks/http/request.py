@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -45,18 +46,22 @@ def _step_auth(auth: Any) -> tuple[httpx.Auth | None, dict[str, str]]:
     return httpx.BasicAuth(str(spec["username"]), password), {}
 
 
+@functools.lru_cache(maxsize=64)
+def secret_headers(extra: str | None) -> frozenset[str]:
+    """The header names whose values are masked: the auth headers and a credential's own."""
+    return SECRET_HEADERS | {extra.lower()} if extra else SECRET_HEADERS
+
+
 def authenticate(
     spec: RequestSpec, target: HttpTarget, credential: str
-) -> tuple[httpx.Auth | None, dict[str, str], set[str]]:
+) -> tuple[httpx.Auth | None, dict[str, str], frozenset[str]]:
     """(auth flow, extra headers, header names to mask) for one request.
 
     ``auth: none`` sends no credential. A header the step sets itself (``Authorization:
     Bearer ${token}``) wins over the credential's.
     """
     cred = target.credential(credential)
-    secret = set(SECRET_HEADERS)
-    if cred is not None and cred.header:
-        secret.add(cred.header.lower())
+    secret = secret_headers(cred.header if cred is not None else None)
     if spec.auth == "none":
         return None, {}, secret
     if spec.auth is not None:

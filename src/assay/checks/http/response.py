@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Iterable
@@ -10,6 +11,7 @@ from typing import Any
 import httpx
 
 from assay.checks.http.errors import TRANSIENT_STATUS
+from assay.core import secrets
 from assay.core.checks import Observation
 from assay.core.conditions import json_seed
 from assay.core.secrets import MASK, redact
@@ -46,7 +48,7 @@ def read_body(response: httpx.Response) -> tuple[bytes | None, dict[str, Any]]:
     return None, {"size": size, "sha256": sha.hexdigest(), "md5": md5.hexdigest()}
 
 
-def masked_headers(items: Iterable[tuple[str, str]], secret: set[str]) -> dict[str, str]:
+def masked_headers(items: Iterable[tuple[str, str]], secret: frozenset[str]) -> dict[str, str]:
     """Lower-case names; repeated headers joined with ', '; secret ones as '***'."""
     out: dict[str, str] = {}
     for name, value in items:
@@ -54,6 +56,24 @@ def masked_headers(items: Iterable[tuple[str, str]], secret: set[str]) -> dict[s
         shown = MASK if key in secret else redact(value)
         out[key] = f"{out[key]}, {shown}" if key in out else shown
     return out
+
+
+Raw = tuple[tuple[bytes, bytes], ...]
+
+
+@functools.lru_cache(maxsize=256)
+def _request_headers(raw: Raw, secret: frozenset[str], _generation: int) -> dict[str, str]:
+    return masked_headers(httpx.Headers(list(raw)).multi_items(), secret)
+
+
+def request_headers(request: httpx.Request, secret: frozenset[str]) -> dict[str, str]:
+    """The request's headers as sent, masked like the response's.
+
+    A target sends the same few header sets over and over, so each is masked once; the
+    key includes the secret registry's generation, so a secret registered since is masked.
+    """
+    raw = tuple(request.headers.raw)
+    return dict(_request_headers(raw, secret, secrets.generation()))
 
 
 def _is_json(content_type: str) -> bool:
@@ -86,7 +106,7 @@ def observe(
     response: httpx.Response,
     body: bytes | None,
     digest: dict[str, Any],
-    secret_headers: set[str],
+    secret_headers: frozenset[str],
     peer: str | None,
     timings: dict[str, float],
 ) -> Observation:
@@ -95,16 +115,18 @@ def observe(
     headers = masked_headers(response.headers.multi_items(), secret_headers)
     value = body_value(response, body, digest["size"])
     request = response.request
+    request_url = redact(str(request.url))
     data: dict[str, Any] = {
         "status": status,
         "headers": headers,
         "body": value,
-        "url": redact(str(response.url)),
+        # without redirects the response's URL is the request's
+        "url": redact(str(response.url)) if response.history else request_url,
         "redirects": len(response.history),
         "request": {
             "method": request.method,
-            "url": redact(str(request.url)),
-            "headers": masked_headers(request.headers.multi_items(), secret_headers),
+            "url": request_url,
+            "headers": request_headers(request, secret_headers),
         },
     }
     message = ""
