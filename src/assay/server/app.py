@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from opentelemetry.sdk.trace import TracerProvider
 
 from assay import __version__
 from assay.server.api import health, include_api
@@ -28,6 +29,7 @@ from assay.server.jobs import database as database_jobs
 from assay.server.middleware import RequestContext
 from assay.server.ratelimit import RateLimiter
 from assay.server.settings import Settings, load_settings, register_secrets
+from assay.server.tracing import Tracing, provider_from_environment
 
 log = logging.getLogger("assay.server")
 SETTINGS_ENV = "ASSAY_SERVE_SETTINGS"  # how `assay serve` hands settings to its workers
@@ -41,8 +43,13 @@ shape `{"error": {"status", "code", "message", "request_id", "details"}}`.
 """
 
 
-def create_app(settings: Settings | None = None, jobs: JobRegistry | None = None) -> FastAPI:
-    """The app for ``settings`` (default: from the environment); ``jobs`` adds to ours."""
+def create_app(
+    settings: Settings | None = None,
+    jobs: JobRegistry | None = None,
+    tracer_provider: TracerProvider | None = None,
+) -> FastAPI:
+    """The app for ``settings`` (default: from the environment); ``jobs`` adds to ours;
+    traces go to ``tracer_provider``, by default where the ``OTEL_*`` variables say."""
     settings = settings or load_settings()
     register_secrets(settings)
     registry = jobs or JobRegistry()
@@ -55,9 +62,15 @@ def create_app(settings: Settings | None = None, jobs: JobRegistry | None = None
         worker_id=new_worker_id(),
         started_at=utcnow(),
     )
+    provider = tracer_provider or provider_from_environment()
+    if provider is not None:
+        context.tracing = Tracing(provider, owned=tracer_provider is None)
+        context.tracing.instrument_engine(context.db.engine)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if context.tracing:
+            context.tracing.start_outbound()
         if settings.migrate_on_start:
             context.revision = await asyncio.to_thread(upgrade, context.db.engine)
         job_context = JobContext(context.db, settings, context.worker_id, log)
@@ -75,6 +88,8 @@ def create_app(settings: Settings | None = None, jobs: JobRegistry | None = None
         finally:
             await context.runner.stop()
             context.db.dispose()
+            if context.tracing:
+                context.tracing.stop()
 
     app = FastAPI(
         title="assay server",
@@ -98,6 +113,8 @@ def create_app(settings: Settings | None = None, jobs: JobRegistry | None = None
             allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
             expose_headers=["X-Request-ID", "Retry-After"],
         )
+    if context.tracing:
+        context.tracing.instrument_app(app)
     return app
 
 

@@ -14,6 +14,7 @@ from assay.server.db import Database
 from assay.server.jobs import JobRegistry, JobRunner
 from assay.server.ratelimit import RateLimiter
 from assay.server.settings import Settings
+from assay.server.tracing import Tracing
 
 TOUCH_EVERY_S = 60.0  # last_used_at is a write: at most once a minute per token
 
@@ -33,6 +34,7 @@ class ServerContext:
     started_monotonic: float = field(default_factory=time.monotonic)
     runner: JobRunner | None = None
     revision: str | None = None
+    tracing: Tracing | None = None
     _touched: dict[str, float] = field(default_factory=dict)
     _touch_lock: threading.Lock = field(default_factory=threading.Lock)
 

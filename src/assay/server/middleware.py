@@ -17,6 +17,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assay.server.errors import ApiError, ErrorBody, ErrorOut
+from assay.server.tracing import current_ids
 
 access_log = logging.getLogger("assay.server.access")
 error_log = logging.getLogger("assay.server")
@@ -71,7 +72,11 @@ class RequestContext:
             else:
                 await self.app(scope, self._limited(receive), send_with_id)
         except Exception:
-            error_log.exception("unhandled error", extra={"request_id": rid})
+            trace_id, span_id = current_ids()
+            error_log.exception(
+                "unhandled error",
+                extra={"request_id": rid, "trace_id": trace_id, "span_id": span_id},
+            )
             if not started:
                 await self._send_error(
                     send_with_id, rid, ApiError(500, "internal error; quote the request id")
@@ -118,16 +123,20 @@ class RequestContext:
         state: dict[str, Any] = scope.get("state", {})
         token_id = state.get("token_id")
         duration_ms = round(seconds * 1000, 2)
+        trace_id, span_id = current_ids()
         access_log.info(
-            "%s %s %s %.1fms request_id=%s token=%s",
+            "%s %s %s %.1fms request_id=%s token=%s%s",
             scope["method"],
             template,
             status,
             duration_ms,
             rid,
             token_id or "-",
+            f" trace_id={trace_id} span_id={span_id}" if trace_id else "",
             extra={
                 "request_id": rid,
+                "trace_id": trace_id,
+                "span_id": span_id,
                 "method": scope["method"],
                 "route": template,
                 "path": scope.get("path", ""),
