@@ -19,6 +19,7 @@ from opentelemetry.sdk.trace import TracerProvider
 
 from assay import __version__
 from assay.server.api import health, include_api
+from assay.server.api import metrics as metrics_api
 from assay.server.context import ServerContext, new_worker_id
 from assay.server.db import Database
 from assay.server.db.migrate import upgrade
@@ -66,6 +67,8 @@ def create_app(
     if provider is not None:
         context.tracing = Tracing(provider, owned=tracer_provider is None)
         context.tracing.instrument_engine(context.db.engine)
+    context.metrics.watch_pool(context.db.engine)
+    context.metrics.info.labels(__version__, context.db.dialect).set(1)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -74,7 +77,7 @@ def create_app(
         if settings.migrate_on_start:
             context.revision = await asyncio.to_thread(upgrade, context.db.engine)
         job_context = JobContext(context.db, settings, context.worker_id, log)
-        context.runner = JobRunner(registry, job_context)
+        context.runner = JobRunner(registry, job_context, context.metrics.job_finished)
         if settings.jobs_enabled:
             await context.runner.start()
         log.info(
@@ -88,6 +91,7 @@ def create_app(
         finally:
             await context.runner.stop()
             context.db.dispose()
+            context.metrics.close()
             if context.tracing:
                 context.tracing.stop()
 
@@ -103,8 +107,10 @@ def create_app(
     app.state.context = context
     install_error_handlers(app)
     app.include_router(health.router)
+    if settings.metrics != "off":
+        app.include_router(metrics_api.router(settings.metrics))
     include_api(app)
-    app.add_middleware(RequestContext, max_body=settings.max_request_bytes)
+    app.add_middleware(RequestContext, max_body=settings.max_request_bytes, metrics=context.metrics)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

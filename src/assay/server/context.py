@@ -12,6 +12,7 @@ from datetime import datetime
 
 from assay.server.db import Database
 from assay.server.jobs import JobRegistry, JobRunner
+from assay.server.metrics import Metrics
 from assay.server.ratelimit import RateLimiter
 from assay.server.settings import Settings
 from assay.server.tracing import Tracing
@@ -35,6 +36,7 @@ class ServerContext:
     runner: JobRunner | None = None
     revision: str | None = None
     tracing: Tracing | None = None
+    metrics: Metrics = field(default_factory=Metrics)
     _touched: dict[str, float] = field(default_factory=dict)
     _touch_lock: threading.Lock = field(default_factory=threading.Lock)
 

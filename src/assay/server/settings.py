@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     heartbeat_interval: float = Field(30.0, gt=0, description="Seconds between heartbeats.")
     housekeeping_interval: float = Field(600.0, gt=0, description="Seconds between cleanups.")
     docs: bool = Field(True, description="Serve /docs and /openapi.json.")
+    metrics: Literal["public", "viewer", "off"] = Field(
+        "public", description="Who may read /metrics: anyone, a viewer token, or nobody."
+    )
 
     @field_validator("rate_limit")
     @classmethod

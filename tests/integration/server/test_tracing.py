@@ -101,10 +101,18 @@ def _access_line(records: list[logging.LogRecord], method: str, route: str) -> l
     raise AssertionError(f"no access line for {method} {route}")
 
 
-def _server_span(spans: list[ReadableSpan], name: str) -> ReadableSpan:
-    found = [s for s in spans if s.kind == SpanKind.SERVER and s.name == name]
+def _server_span(traced: Traced, name: str) -> tuple[ReadableSpan, list[ReadableSpan]]:
+    """The request's server span and every span so far; the server span ends just after
+    the response is sent, so wait for it."""
+    deadline = time.monotonic() + 10
+    while True:
+        spans = traced.spans()
+        found = [s for s in spans if s.kind == SpanKind.SERVER and s.name == name]
+        if found or time.monotonic() > deadline:
+            break
+        time.sleep(0.01)
     assert len(found) == 1, [s.name for s in spans]
-    return found[0]
+    return found[0], spans
 
 
 def _descendants(spans: list[ReadableSpan], root: ReadableSpan) -> list[ReadableSpan]:
@@ -130,8 +138,7 @@ def test_tracing_request_span_has_its_database_calls_and_log_ids(
         access_records.clear()
         answer = http.get(f"/api/v1/sessions/{sid}")
     assert answer.status_code == 200
-    spans = traced.spans()
-    root = _server_span(spans, "GET /api/v1/sessions/{session_id}")
+    root, spans = _server_span(traced, "GET /api/v1/sessions/{session_id}")
     # the test's own httpx client is traced too (process-wide), so the parent is remote
     assert root.parent is None or root.parent.is_remote
     assert root.attributes is not None
@@ -154,8 +161,7 @@ def test_tracing_outbound_call_is_a_child_span_and_propagates(traced: Traced) ->
     with traced.served.client() as http:
         answer = http.get("/test/outbound")
     assert answer.status_code == 200
-    spans = traced.spans()
-    root = _server_span(spans, "GET /test/outbound")
+    root, spans = _server_span(traced, "GET /test/outbound")
     outbound = [
         s
         for s in _descendants(spans, root)

@@ -54,6 +54,7 @@ def require(role: Role) -> Callable[..., Principal]:
             )
         wait = context.limiter.hit(principal.token_id)
         if wait:
+            context.metrics.rate_limited.inc()
             raise ApiError(
                 429,
                 f"rate limit of {context.limiter.description} exceeded for this token; "

@@ -29,6 +29,8 @@ def _ingest(context: ServerContext, session_id: SessionId, results: list[ResultI
         if done is None:
             raise not_found(session_id)
         counts = summary(db.get_one(RunSession, session_id, populate_existing=True))
+    context.metrics.results.inc(len(done.accepted))
+    context.metrics.duplicates.inc(len(done.duplicates))
     return IngestOut(
         accepted=len(done.accepted),
         duplicates=len(done.duplicates),
