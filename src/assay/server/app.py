@@ -7,6 +7,7 @@ shutdown, stops them and closes the database pool.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -20,16 +21,17 @@ from opentelemetry.sdk.trace import TracerProvider
 from assay import __version__
 from assay.server.api import health, include_api
 from assay.server.api import metrics as metrics_api
-from assay.server.context import ServerContext, new_worker_id
+from assay.server.context import TOUCH_EVERY_S, ServerContext, new_worker_id
 from assay.server.db import Database
 from assay.server.db.migrate import upgrade
 from assay.server.db.tables import utcnow
 from assay.server.errors import install_error_handlers
-from assay.server.jobs import JobContext, JobRegistry, JobRunner
+from assay.server.jobs import Job, JobContext, JobRegistry, JobRunner
 from assay.server.jobs import database as database_jobs
 from assay.server.middleware import RequestContext
 from assay.server.ratelimit import RateLimiter
 from assay.server.settings import Settings, load_settings, register_secrets
+from assay.server.tokens import TokenCache
 from assay.server.tracing import Tracing, provider_from_environment
 
 log = logging.getLogger("assay.server")
@@ -62,6 +64,16 @@ def create_app(
         jobs=registry,
         worker_id=new_worker_id(),
         started_at=utcnow(),
+        token_cache=TokenCache(settings.token_cache_seconds),
+    )
+    registry.add(
+        Job(
+            "tokens.last_used",
+            TOUCH_EVERY_S,
+            lambda _: context.flush_uses(),
+            "records when each token was last used (one write a minute, not one per request)",
+            first_delay=TOUCH_EVERY_S,
+        )
     )
     provider = tracer_provider or provider_from_environment()
     if provider is not None:
@@ -90,6 +102,8 @@ def create_app(
             yield
         finally:
             await context.runner.stop()
+            with contextlib.suppress(Exception):  # the database may be gone: uses are a hint
+                await asyncio.to_thread(context.flush_uses)
             context.db.dispose()
             context.metrics.close()
             if context.tracing:

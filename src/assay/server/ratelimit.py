@@ -20,6 +20,8 @@ class RateLimiter:
     def __init__(self, rate: str, storage_uri: str = "memory://") -> None:
         self.item: RateLimitItem | None = parse(rate) if rate else None
         self._limiter = MovingWindowRateLimiter(storage_from_string(storage_uri))
+        # counted in this process (no network round trip): cheap enough for the event loop
+        self.local = self.item is None or storage_uri.startswith("memory://")
 
     def hit(self, key: str) -> int:
         if self.item is None or self._limiter.hit(self.item, key):

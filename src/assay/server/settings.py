@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     max_batch: int = Field(1000, ge=1, le=10_000, description="Results per upload.")
     rate_limit: str = Field("1200/minute", description="Per token, e.g. 100/second; '' = off.")
     rate_limit_storage: str = Field("memory://", description="limits storage URI (redis://…).")
+    token_cache_seconds: float = Field(
+        5.0, ge=0, le=300, description="How long a verified token is trusted (0: no cache)."
+    )
     cors_origins: list[str] = Field(default_factory=list, description="Allowed CORS origins.")
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["debug", "info", "warning", "error"] = "info"

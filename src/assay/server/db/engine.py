@@ -9,8 +9,9 @@ stale; write transactions therefore start with ``BEGIN IMMEDIATE`` and wait thei
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -106,6 +107,11 @@ class Database:
         self.dialect = self.engine.dialect.name
         self._reader = sessionmaker(self.engine, expire_on_commit=False)
         self._writer = sessionmaker(self.engine.execution_options(**WRITE), expire_on_commit=False)
+        # SQLite has one writer at a time, and a writer that finds it busy sleeps and polls
+        # (1, 2, 5, ... up to 100 ms between tries), leaving the lock idle meanwhile. Writers
+        # of this process queue here instead and start the moment the last one commits;
+        # other processes (--workers) still wait on the busy timeout.
+        self._write_lock = threading.RLock() if self.dialect == "sqlite" else None
 
     @property
     def display_url(self) -> str:
@@ -120,7 +126,7 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """A session whose transaction commits at the end (or rolls back on error)."""
-        with self._writer() as session, session.begin():
+        with self._write_lock or nullcontext(), self._writer() as session, session.begin():
             yield session
 
     def dispose(self) -> None:

@@ -1,9 +1,15 @@
 """Results: idempotent batch ingestion that keeps the session's summary counts exact.
 
-One transaction inserts the new rows (``ON CONFLICT DO NOTHING`` on the session's client
-result id, so a retried or concurrent upload never duplicates) and adds the counts of the
-rows actually inserted to the session. The session row is locked first (PostgreSQL), so
-uploads to one session queue up instead of deadlocking on each other's ids.
+One transaction locks the session row (PostgreSQL ``FOR UPDATE``; SQLite's write
+transactions are exclusive anyway), looks up which of the batch's client result ids the
+session already has, inserts the others in one executemany, and adds their counts to the
+session. Uploads to one session therefore queue up instead of racing, and a retried upload
+never duplicates (the unique constraint on ``(session_id, result_id)`` stays as the last guard).
+
+Why not one multi-row ``INSERT ... ON CONFLICT DO NOTHING RETURNING``: SQLAlchemy compiles a
+500-row VALUES clause anew for every batch (~0.7 s of CPU per 500 rows here), and psycopg
+rewrites its 9,500 placeholders on every call; an executemany of one cached statement
+(psycopg's pipeline mode, sqlite3's executemany) costs a tenth of that.
 """
 
 from __future__ import annotations
@@ -12,8 +18,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Select, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from assay.core.results import Status
@@ -21,7 +26,10 @@ from assay.server.db.tables import Result, RunSession, utcnow
 from assay.server.schemas import ResultIn, ResultOut
 
 Q = TypeVar("Q", bound=Select[Any])
-CHUNK = 500  # rows per INSERT: well under SQLite's 32,766 bound parameters
+CHUNK = 500  # ids per lookup: well under SQLite's 32,766 bound parameters
+# attribute name -> column name ("group" is stored as group_name, "index" as step_index)
+_COLUMN = {attr.key: attr.columns[0].name for attr in Result.__mapper__.column_attrs}
+_INSERT = insert(Result.metadata.tables[Result.__tablename__])
 
 
 @dataclass
@@ -31,10 +39,27 @@ class Ingested:
 
 
 def _row(session_id: str, result: ResultIn, now: Any) -> dict[str, Any]:
+    """The result as a row of the results table, keyed by column name."""
     data = result.model_dump(exclude={"id"})
     data["phase"] = str(result.phase)
     data["status"] = str(result.status)
-    return {**data, "session_id": session_id, "result_id": result.result_id, "received_at": now}
+    data |= {"session_id": session_id, "result_id": result.result_id, "received_at": now}
+    return {_COLUMN[key]: value for key, value in data.items()}
+
+
+def _stored(db: Session, session_id: str, ids: list[str]) -> set[str]:
+    """Which of ``ids`` the session already has."""
+    found: set[str] = set()
+    for start in range(0, len(ids), CHUNK):
+        found.update(
+            db.scalars(
+                select(Result.result_id).where(
+                    Result.session_id == session_id,
+                    Result.result_id.in_(ids[start : start + CHUNK]),
+                )
+            )
+        )
+    return found
 
 
 def ingest(db: Session, session_id: str, results: list[ResultIn]) -> Ingested | None:
@@ -50,20 +75,12 @@ def ingest(db: Session, session_id: str, results: list[ResultIn]) -> Ingested | 
             repeated.append(key)
         else:
             unique[key] = result
-    now = utcnow()
-    rows = [_row(session_id, r, now) for r in unique.values()]
-    dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
-    inserted: list[tuple[str, str]] = []
-    for start in range(0, len(rows), CHUNK):
-        stmt = (
-            dialect.insert(Result)
-            .values(rows[start : start + CHUNK])
-            .on_conflict_do_nothing(index_elements=["session_id", "result_id"])
-            .returning(Result.result_id, Result.status)
-        )
-        inserted.extend((rid, status) for rid, status in db.execute(stmt))
-    counts = Counter(status for _, status in inserted)
-    if inserted:
+    stored = _stored(db, session_id, list(unique))
+    new = [r for key, r in unique.items() if key not in stored]
+    if new:
+        now = utcnow()
+        db.execute(_INSERT, [_row(session_id, r, now) for r in new])
+        counts = Counter(r.status for r in new)
         db.execute(
             update(RunSession)
             .where(RunSession.id == session_id)
@@ -72,13 +89,12 @@ def ingest(db: Session, session_id: str, results: list[ResultIn]) -> Ingested | 
                 failed=RunSession.failed + counts[Status.FAILED],
                 error=RunSession.error + counts[Status.ERROR],
                 skipped=RunSession.skipped + counts[Status.SKIPPED],
-                total=RunSession.total + len(inserted),
+                total=RunSession.total + len(new),
                 updated_at=now,
             )
         )
-    new = {rid for rid, _ in inserted}
-    duplicates = [key for key in unique if key not in new] + repeated
-    return Ingested(accepted=[key for key in unique if key in new], duplicates=duplicates)
+    duplicates = [key for key in unique if key in stored] + repeated
+    return Ingested(accepted=[key for key in unique if key not in stored], duplicates=duplicates)
 
 
 def to_out(row: Result) -> ResultOut:
