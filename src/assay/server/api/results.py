@@ -89,11 +89,11 @@ def list_results(
         suite=suite,
     )
     with context.db.read() as db:
-        if db.get(RunSession, session_id) is None:
-            raise not_found(session_id)
-        rows, total, more = store.page(db, session_id, flt, limit, after)
-        items = [store.to_out(r) for r in rows]
-    next_cursor = encode_cursor(rows[-1].pk) if rows and more else None
+        found = store.page(db, session_id, flt, limit, after)
+    if found is None:
+        raise not_found(session_id)
+    items, total, last = found
+    next_cursor = encode_cursor(last) if last is not None else None
     return Page[ResultOut](items=items, total=total, limit=limit, next_cursor=next_cursor)
 
 

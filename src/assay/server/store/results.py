@@ -18,7 +18,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, func, insert, select, update
+from sqlalchemy import RowMapping, Select, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from assay.core.results import Status
@@ -97,27 +97,53 @@ def ingest(db: Session, session_id: str, results: list[ResultIn]) -> Ingested | 
     return Ingested(accepted=[key for key in unique if key not in stored], duplicates=duplicates)
 
 
-def to_out(row: Result) -> ResultOut:
+# the columns a page shows, selected as such: no ORM objects to build for a page of rows
+_PAGE = (
+    Result.pk,
+    Result.result_id,
+    Result.session_id,
+    Result.group,
+    Result.phase,
+    Result.index.label("step_index"),  # a Row has an index() method already
+    Result.name,
+    Result.kind,
+    Result.status,
+    Result.duration,
+    Result.attempts,
+    Result.message,
+    Result.target,
+    Result.credential,
+    Result.error_code,
+    Result.http_status,
+    Result.started_at,
+    Result.suite,
+    Result.details,
+    Result.received_at,
+)
+
+
+def to_out(row: RowMapping) -> ResultOut:
+    """A result for the API from a row of ``_PAGE``'s columns."""
     return ResultOut(
-        id=row.result_id,
-        session_id=row.session_id,
-        group=row.group,
-        phase=row.phase,
-        index=row.index,
-        name=row.name,
-        kind=row.kind,
-        status=row.status,
-        duration=row.duration,
-        attempts=row.attempts,
-        message=row.message,
-        target=row.target,
-        credential=row.credential,
-        error_code=row.error_code,
-        http_status=row.http_status,
-        started_at=row.started_at,
-        suite=row.suite,
-        details=dict(row.details),
-        received_at=row.received_at,
+        id=row["result_id"],
+        session_id=row["session_id"],
+        group=row["group"],
+        phase=row["phase"],
+        index=row["step_index"],
+        name=row["name"],
+        kind=row["kind"],
+        status=row["status"],
+        duration=row["duration"],
+        attempts=row["attempts"],
+        message=row["message"],
+        target=row["target"],
+        credential=row["credential"],
+        error_code=row["error_code"],
+        http_status=row["http_status"],
+        started_at=row["started_at"],
+        suite=row["suite"],
+        details=dict(row["details"]),
+        received_at=row["received_at"],
     )
 
 
@@ -128,6 +154,14 @@ class ResultFilter:
     group: str | None = None
     kind: str | None = None
     suite: str | None = None
+
+    def total_from(self, counts: RowMapping) -> int | None:
+        """The total from a session's summary counts, when the filter allows (else None)."""
+        if any(v is not None for v in (self.phase, self.group, self.kind, self.suite)):
+            return None
+        if not self.status:
+            return int(counts["total"])
+        return sum(int(counts[s]) for s in set(self.status))
 
     def apply(self, query: Q) -> Q:
         if self.status:
@@ -145,11 +179,31 @@ class ResultFilter:
 
 def page(
     db: Session, session_id: str, flt: ResultFilter, limit: int, after: int | None
-) -> tuple[list[Result], int, bool]:
-    """In arrival order: (rows, total matching the filter, whether more follow)."""
-    query = flt.apply(select(Result).where(Result.session_id == session_id))
-    total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
+) -> tuple[list[ResultOut], int, int | None] | None:
+    """In arrival order: (results, total matching the filter, the last one's key when more
+    follow), or None when the session does not exist.
+
+    Without a filter (or with one on status alone) the total is the session's summary
+    counts, which every insert keeps exact, instead of counting the rows again.
+    """
+    counts = db.execute(
+        select(
+            RunSession.passed,
+            RunSession.failed,
+            RunSession.error,
+            RunSession.skipped,
+            RunSession.total,
+        ).where(RunSession.id == session_id)
+    ).first()
+    if counts is None:
+        return None
+    total = flt.total_from(counts._mapping)
+    if total is None:
+        where = flt.apply(select(func.count()).select_from(Result))
+        total = db.scalar(where.where(Result.session_id == session_id)) or 0
+    query = flt.apply(select(*_PAGE).where(Result.session_id == session_id))
     if after is not None:
         query = query.where(Result.pk > after)
-    rows: list[Result] = list(db.scalars(query.order_by(Result.pk).limit(limit + 1)))
-    return rows[:limit], total, len(rows) > limit
+    rows = db.execute(query.order_by(Result.pk).limit(limit + 1)).all()
+    last = rows[limit - 1].pk if len(rows) > limit else None
+    return [to_out(r._mapping) for r in rows[:limit]], total, last
