@@ -266,7 +266,9 @@ def _client(url: str, token: str | None = None) -> httpx.AsyncClient:
         base_url=url,
         headers={"Authorization": f"Bearer {token}"} if token else {},
         timeout=60,
-        limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
+        # idle connections are dropped before uvicorn's 5 s keep-alive ends, or a request
+        # sent as the server closes one fails ("Server disconnected")
+        limits=httpx.Limits(max_connections=1, max_keepalive_connections=1, keepalive_expiry=4),
         verify=TLS,
     )
 

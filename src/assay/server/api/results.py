@@ -9,6 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from assay.core.results import Phase, Status
 from assay.server.api.deps import API_PREFIX, ContextDep, Runner, SessionId, Viewer
+from assay.server.api.jsonroute import OrjsonRoute
 from assay.server.api.pagination import Cursor, Limit, decode_cursor, encode_cursor
 from assay.server.api.sessions import not_found
 from assay.server.context import ServerContext
@@ -19,7 +20,9 @@ from assay.server.schemas import IngestOut, Page, ResultBatch, ResultIn, ResultO
 from assay.server.store import results as store
 from assay.server.store.sessions import summary
 
-router = APIRouter(prefix=API_PREFIX + "/sessions/{session_id}", tags=["results"])
+router = APIRouter(
+    prefix=API_PREFIX + "/sessions/{session_id}", tags=["results"], route_class=OrjsonRoute
+)
 XML_TYPES = ("application/xml", "text/xml", "application/junit+xml")
 
 

@@ -30,6 +30,7 @@ CHUNK = 500  # ids per lookup: well under SQLite's 32,766 bound parameters
 # attribute name -> column name ("group" is stored as group_name, "index" as step_index)
 _COLUMN = {attr.key: attr.columns[0].name for attr in Result.__mapper__.column_attrs}
 _INSERT = insert(Result.metadata.tables[Result.__tablename__])
+_SESSIONS = RunSession.metadata.tables[RunSession.__tablename__]
 
 
 @dataclass
@@ -81,15 +82,16 @@ def ingest(db: Session, session_id: str, results: list[ResultIn]) -> Ingested | 
         now = utcnow()
         db.execute(_INSERT, [_row(session_id, r, now) for r in new])
         counts = Counter(r.status for r in new)
+        c = _SESSIONS.c  # the table, not the ORM class: no ORM bulk-update bookkeeping
         db.execute(
-            update(RunSession)
-            .where(RunSession.id == session_id)
+            update(_SESSIONS)
+            .where(c.id == session_id)
             .values(
-                passed=RunSession.passed + counts[Status.PASSED],
-                failed=RunSession.failed + counts[Status.FAILED],
-                error=RunSession.error + counts[Status.ERROR],
-                skipped=RunSession.skipped + counts[Status.SKIPPED],
-                total=RunSession.total + len(new),
+                passed=c.passed + counts[Status.PASSED],
+                failed=c.failed + counts[Status.FAILED],
+                error=c.error + counts[Status.ERROR],
+                skipped=c.skipped + counts[Status.SKIPPED],
+                total=c.total + len(new),
                 updated_at=now,
             )
         )
