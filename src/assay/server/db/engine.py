@@ -9,7 +9,6 @@ stale; write transactions therefore start with ``BEGIN IMMEDIATE`` and wait thei
 from __future__ import annotations
 
 import sqlite3
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
@@ -21,6 +20,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
 from assay.core.errors import UsageError
+from assay.server.db.writers import WriterQueue
 
 BUSY_TIMEOUT_S = 30.0
 PG_CONNECT_TIMEOUT_S = 5
@@ -107,11 +107,11 @@ class Database:
         self.dialect = self.engine.dialect.name
         self._reader = sessionmaker(self.engine, expire_on_commit=False)
         self._writer = sessionmaker(self.engine.execution_options(**WRITE), expire_on_commit=False)
-        # SQLite has one writer at a time, and a writer that finds it busy sleeps and polls
-        # (1, 2, 5, ... up to 100 ms between tries), leaving the lock idle meanwhile. Writers
-        # of this process queue here instead and start the moment the last one commits;
-        # other processes (--workers) still wait on the busy timeout.
-        self._write_lock = threading.RLock() if self.dialect == "sqlite" else None
+        self._writers: WriterQueue | None = None
+        if self.dialect == "sqlite":  # one writer at a time: queue for it (db/writers.py)
+            path = self.url.database or ""
+            plain_file = path and path != ":memory:" and not path.startswith("file:")
+            self._writers = WriterQueue(path if plain_file else None, BUSY_TIMEOUT_S)
 
     @property
     def display_url(self) -> str:
@@ -126,8 +126,11 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """A session whose transaction commits at the end (or rolls back on error)."""
-        with self._write_lock or nullcontext(), self._writer() as session, session.begin():
+        queue = self._writers.hold() if self._writers else nullcontext()
+        with queue, self._writer() as session, session.begin():
             yield session
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._writers:
+            self._writers.close()
