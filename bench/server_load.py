@@ -388,6 +388,23 @@ def raw_inserts(url: str, rows: int, batch: int) -> float:
         db.dispose()
 
 
+def tree_cpu(pid: int) -> float:
+    """CPU seconds used so far by a process and its children (Linux /proc; 0 elsewhere)."""
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    stats: dict[int, tuple[int, float]] = {}
+    for entry in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = entry.read_text().rsplit(")", 1)[1].split()
+            stats[int(entry.parent.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])))
+    family, total = {pid}, 0.0
+    for child, (parent, _) in sorted(stats.items()):  # children have higher pids, mostly
+        if parent in family:
+            family.add(child)
+    for member in family:
+        total += stats.get(member, (0, 0.0))[1]
+    return total / ticks
+
+
 def server_counter(url: str, name: str) -> float:
     text = httpx.get(f"{url}/metrics", timeout=30).text
     found = re.search(rf"^{name} ([0-9.e+]+)$", text, re.MULTILINE)
@@ -424,7 +441,9 @@ def run_database(kind: str, opts: Options) -> dict[str, Any]:
             server = assay_serve(url, folder, opts.workers)
             try:
                 before = server_counter(server.url, "assay_results_ingested_total")
+                cpu = tree_cpu(server.proc.pid)
                 load = mix(server.url, tokens, seeded, opts)
+                server_cpu = tree_cpu(server.proc.pid) - cpu
                 counted = server_counter(server.url, "assay_results_ingested_total") - before
                 ingest = burst(server.url, tokens, opts)
             finally:
@@ -455,6 +474,8 @@ def run_database(kind: str, opts: Options) -> dict[str, Any]:
         "trivial": stats(base.latencies.get("trivial", [])),
         "raw_rows_per_s": raw,
         "client_cpu": load.cpu / load.wall,
+        "server_cpu": server_cpu / load.wall,
+        "server_cpu_ms_per_request": server_cpu * 1000 / max(1, len(every)),
         "client_lag_p99_ms": percentile(load.lag, 99) * 1000,
         "problems": problems,
     }
@@ -499,6 +520,8 @@ def report(opts: Options, figures: dict[str, Any]) -> str:
             f"{ratio:.2f}",
             f"  baseline raw INSERT through SQLAlchemy: {f['raw_rows_per_s']:,.0f} rows/s; "
             f"burst / raw = {f['burst_results_per_s'] / f['raw_rows_per_s']:.2f}",
+            f"  server: {f['server_cpu']:.0%} of a core during the mix, "
+            f"{f['server_cpu_ms_per_request']:.1f} ms of CPU per request",
             f"  load generator: {f['client_cpu']:.0%} of a core, event-loop lag p99 "
             f"{f['client_lag_p99_ms']:.1f} ms",
             f"  target: reads p95 < {TARGET_READ_P95_MS:g} ms ........ "

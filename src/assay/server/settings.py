@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Address to listen on.")
     port: int = Field(8787, ge=0, le=65535, description="TCP port (0: any free port).")
     workers: int = Field(1, ge=1, le=64, description="Worker processes.")
+    threads: int = Field(8, ge=1, le=256, description="Threads per worker for database work.")
     data_dir: Path = Field(default_factory=default_data_dir, description="Where SQLite lives.")
     database_url: SecretStr | None = Field(
         None, description="SQLAlchemy URL; default: SQLite file data_dir/assay.db."
