@@ -2,12 +2,13 @@
 
     python bench/server_load.py                  # SQLite and PostgreSQL, 500 clients, 30 s
     python bench/server_load.py --quick          # 50 clients, 6 s, SQLite
-    python bench/server_load.py --database postgresql --workers 2 --clients 500 --duration 30
+    python bench/server_load.py --database postgresql --workers 1 --clients 500 --duration 60
 
 For each database (SQLite in a temp folder; PostgreSQL in a throw-away database on
 127.0.0.1:5432, dropped afterwards) the benchmark migrates, creates one runner token per
-client, seeds sessions with results, and starts ``assay serve`` as a subprocess (so the load
-generator, this process, never holds the server's GIL). Then, each phase timed apart:
+client, seeds sessions with results, and starts ``assay serve --workers N`` (2 by default:
+one per core of the 2-core machines this runs on) as a subprocess, so that the load
+generator, this process, never holds the server's GIL. Then, each phase timed apart:
 
 * mix: C clients (one connection each, asyncio + httpx) act like users: each does one request,
   thinks (uniform 0..2x ``--think`` s), and so on. Requests are health, session list, session
@@ -266,9 +267,10 @@ def _client(url: str, token: str | None = None) -> httpx.AsyncClient:
         base_url=url,
         headers={"Authorization": f"Bearer {token}"} if token else {},
         timeout=60,
-        # idle connections are dropped before uvicorn's 5 s keep-alive ends, or a request
-        # sent as the server closes one fails ("Server disconnected")
-        limits=httpx.Limits(max_connections=1, max_keepalive_connections=1, keepalive_expiry=4),
+        # idle connections are dropped well before uvicorn's 5 s keep-alive ends (a busy
+        # generator can be late to send), or a request sent just as the server closes one
+        # fails ("Server disconnected")
+        limits=httpx.Limits(max_connections=1, max_keepalive_connections=1, keepalive_expiry=2.5),
         verify=TLS,
     )
 
@@ -460,12 +462,13 @@ def run_database(kind: str, opts: Options) -> dict[str, Any]:
     }
     reads = [v for k, vs in load.latencies.items() if k in READS for v in vs]
     every = [v for vs in load.latencies.values() for v in vs]
+    read_errors = sum(n for k, n in load.errors.items() if k in READS)
     return {
         "database": kind,
         "offered_per_s": opts.clients / opts.think,
         "operations": operations,
-        "reads": stats(reads),
-        "all": stats(every),
+        "reads": stats(reads) | {"errors": read_errors},
+        "all": stats(every) | {"errors": sum(load.errors.values())},
         "requests_per_s": len(every) / load.wall,
         "mix_results_per_s": load.accepted / load.wall,
         "server_counted_per_s": counted / load.wall,
@@ -550,7 +553,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--uploaders", type=int, default=8)
     parser.add_argument("--burst-batch", type=int, default=500)
     parser.add_argument("--burst-duration", type=float, default=None)
-    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument(
+        "--workers", type=int, default=2, help="assay serve --workers (2: one per core here)"
+    )
     parser.add_argument("--serve-trivial", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
