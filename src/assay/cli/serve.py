@@ -33,6 +33,7 @@ Examples:
 \b
 Then create a token (assay token create --name ci --role runner) and open /docs.
 Health (no token): /health, /health/detailed, /health/database, /health/jobs.
+Prometheus metrics: /metrics. Traces: OTEL_TRACES_EXPORTER=console|otlp (default none).
 
 \b
 Exit codes: 2 bad settings or database URL · 3 port in use, database unreachable
@@ -120,7 +121,10 @@ def serve(
     from assay.server.db import Database
     from assay.server.db.errors import cli_errors
     from assay.server.db.migrate import upgrade
+    from assay.server.metrics import multiprocess_directory
+    from assay.server.tracing import exporters_from_environment
 
+    exporters_from_environment()  # a bad OTEL_TRACES_EXPORTER stops here (exit 2)
     settings = settings_from(
         config,
         database_url,
@@ -159,7 +163,9 @@ def serve(
             workers=settings.workers,
             **options,
         )
-        Multiprocess(config_, sockets=[sock]).run()
+        # each worker writes its metrics to files there; a scrape of any one adds them up
+        with multiprocess_directory():
+            Multiprocess(config_, sockets=[sock]).run()
         return
     server = uvicorn.Server(uvicorn.Config(create_app(settings), **options))
     server.run(sockets=[sock])

@@ -10,13 +10,18 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from assay.server import tokens
 from assay.server.db import Database
+from assay.server.db.tables import utcnow
 from assay.server.integrations import Integrations
 from assay.server.jobs import JobRegistry, JobRunner
+from assay.server.metrics import Metrics
 from assay.server.ratelimit import RateLimiter
 from assay.server.settings import Settings
+from assay.server.tokens import TokenCache
+from assay.server.tracing import Tracing
 
-TOUCH_EVERY_S = 60.0  # last_used_at is a write: at most once a minute per token
+TOUCH_EVERY_S = 60.0  # last_used_at is a write: batched, once a minute for every token
 
 
 def new_worker_id() -> str:
@@ -35,14 +40,20 @@ class ServerContext:
     integrations: Integrations = field(default_factory=lambda: Integrations([]))
     runner: JobRunner | None = None
     revision: str | None = None
-    _touched: dict[str, float] = field(default_factory=dict)
-    _touch_lock: threading.Lock = field(default_factory=threading.Lock)
+    tracing: Tracing | None = None
+    metrics: Metrics = field(default_factory=Metrics)
+    token_cache: TokenCache = field(default_factory=lambda: TokenCache(0))
+    _used: dict[str, datetime] = field(default_factory=dict)
+    _used_lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def should_touch(self, token_id: str) -> bool:
-        """True at most once per ``TOUCH_EVERY_S`` for a token (then record its use)."""
-        now = time.monotonic()
-        with self._touch_lock:
-            if now - self._touched.get(token_id, -TOUCH_EVERY_S) < TOUCH_EVERY_S:
-                return False
-            self._touched[token_id] = now
-            return True
+    def note_use(self, token_id: str) -> None:
+        """Remember that a token was used now (written by ``flush_uses``, not per request)."""
+        now = utcnow()
+        with self._used_lock:
+            self._used[token_id] = now
+
+    def flush_uses(self) -> None:
+        """Write the tokens' last use times gathered since the last flush."""
+        with self._used_lock:
+            used, self._used = self._used, {}
+        tokens.record_use(self.db, used)

@@ -17,6 +17,8 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assay.server.errors import ApiError, ErrorBody, ErrorOut
+from assay.server.metrics import Metrics
+from assay.server.tracing import current_ids
 
 access_log = logging.getLogger("assay.server.access")
 error_log = logging.getLogger("assay.server")
@@ -31,11 +33,12 @@ class BodyTooLarge(ApiError):
 
 
 class RequestContext:
-    """Request id, size limit, access log and the last-resort 500, for HTTP requests."""
+    """Request id, size limit, access log, request metrics and the last-resort 500."""
 
-    def __init__(self, app: ASGIApp, max_body: int) -> None:
+    def __init__(self, app: ASGIApp, max_body: int, metrics: Metrics | None = None) -> None:
         self.app = app
         self.max_body = max_body
+        self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -48,6 +51,8 @@ class RequestContext:
         start = time.perf_counter()
         status = 500
         started = False
+        if self.metrics:
+            self.metrics.in_flight.inc()
 
         async def send_with_id(message: Message) -> None:
             nonlocal status, started
@@ -71,13 +76,21 @@ class RequestContext:
             else:
                 await self.app(scope, self._limited(receive), send_with_id)
         except Exception:
-            error_log.exception("unhandled error", extra={"request_id": rid})
+            trace_id, span_id = current_ids()
+            error_log.exception(
+                "unhandled error",
+                extra={"request_id": rid, "trace_id": trace_id, "span_id": span_id},
+            )
             if not started:
                 await self._send_error(
                     send_with_id, rid, ApiError(500, "internal error; quote the request id")
                 )
         finally:
-            self._log(scope, rid, status, time.perf_counter() - start)
+            seconds = time.perf_counter() - start
+            if self.metrics:
+                self.metrics.in_flight.dec()
+                self.metrics.request(scope["method"], _template(scope), status, seconds)
+            self._log(scope, rid, status, seconds)
 
     def _limited(self, receive: Receive) -> Receive:
         seen = 0
@@ -113,21 +126,24 @@ class RequestContext:
         await send({"type": "http.response.body", "body": payload})
 
     def _log(self, scope: Scope, rid: str, status: int, seconds: float) -> None:
-        route = scope.get("route")
-        template = getattr(route, "path", None) or "(unmatched)"
+        template = _template(scope)
         state: dict[str, Any] = scope.get("state", {})
         token_id = state.get("token_id")
         duration_ms = round(seconds * 1000, 2)
+        trace_id, span_id = current_ids()
         access_log.info(
-            "%s %s %s %.1fms request_id=%s token=%s",
+            "%s %s %s %.1fms request_id=%s token=%s%s",
             scope["method"],
             template,
             status,
             duration_ms,
             rid,
             token_id or "-",
+            f" trace_id={trace_id} span_id={span_id}" if trace_id else "",
             extra={
                 "request_id": rid,
+                "trace_id": trace_id,
+                "span_id": span_id,
                 "method": scope["method"],
                 "route": template,
                 "path": scope.get("path", ""),
@@ -137,3 +153,8 @@ class RequestContext:
                 "client": (scope.get("client") or ("", 0))[0],
             },
         )
+
+
+def _template(scope: Scope) -> str:
+    """The route template, so that metrics and logs do not grow with every id."""
+    return getattr(scope.get("route"), "path", None) or "(unmatched)"

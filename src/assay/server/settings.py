@@ -54,6 +54,7 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Address to listen on.")
     port: int = Field(8787, ge=0, le=65535, description="TCP port (0: any free port).")
     workers: int = Field(1, ge=1, le=64, description="Worker processes.")
+    threads: int = Field(8, ge=1, le=256, description="Threads per worker for database work.")
     data_dir: Path = Field(default_factory=default_data_dir, description="Where SQLite lives.")
     database_url: SecretStr | None = Field(
         None, description="SQLAlchemy URL; default: SQLite file data_dir/assay.db."
@@ -62,6 +63,9 @@ class Settings(BaseSettings):
     max_batch: int = Field(1000, ge=1, le=10_000, description="Results per upload.")
     rate_limit: str = Field("1200/minute", description="Per token, e.g. 100/second; '' = off.")
     rate_limit_storage: str = Field("memory://", description="limits storage URI (redis://…).")
+    token_cache_seconds: float = Field(
+        5.0, ge=0, le=300, description="How long a verified token is trusted (0: no cache)."
+    )
     cors_origins: list[str] = Field(default_factory=list, description="Allowed CORS origins.")
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
@@ -110,6 +114,9 @@ class Settings(BaseSettings):
     feedback_max_attachments: int = Field(5, ge=0, le=50, description="Files per report.")
     feedback_max_attachment_bytes: int = Field(
         5 * 1024 * 1024, ge=1, description="Largest attachment (413 beyond)."
+    )
+    metrics: Literal["public", "viewer", "off"] = Field(
+        "public", description="Who may read /metrics: anyone, a viewer token, or nobody."
     )
 
     @field_validator("rate_limit")

@@ -3,6 +3,10 @@
 The secret is 256 random bits, so a fast hash is enough (no password stretching needed:
 guessing is hopeless, and a stolen table gives no usable token). The id finds the row; the
 hash is compared in constant time; an unknown id is compared against a dummy hash too.
+
+A ``TokenCache`` keeps verified tokens for a few seconds, so most requests authenticate
+without reading the database; ``revoke`` empties it in this process at once, and other
+processes (``assay token revoke``, other workers) see a revocation when the entry expires.
 """
 
 from __future__ import annotations
@@ -12,10 +16,13 @@ import hashlib
 import hmac
 import re
 import secrets
+import threading
+import time
+import weakref
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from assay.core.errors import UsageError
 from assay.server.db import Database
@@ -107,11 +114,60 @@ def revoke(db: Database, id_or_name: str) -> TokenInfo:
         if row.revoked_at is None:
             row.revoked_at = utcnow()
         session.flush()
-        return _info(row)
+        info = _info(row)
+    for cache in list(_caches):
+        cache.forget(info.id)
+    return info
 
 
-def authenticate(db: Database, token: str) -> Principal | None:
+class TokenCache:
+    """Verified tokens for ``seconds`` (0: no caching), keyed by a hash of the token."""
+
+    MAX_ENTRIES = 10_000
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._entries: dict[bytes, tuple[Principal, float]] = {}
+        self._lock = threading.Lock()
+        _caches.add(self)
+
+    def get(self, token: str) -> Principal | None:
+        if self.seconds <= 0:
+            return None
+        entry = self._entries.get(hashlib.sha256(token.encode()).digest())
+        if entry is None or entry[1] < time.monotonic():
+            return None
+        return entry[0]
+
+    def put(self, token: str, principal: Principal) -> None:
+        if self.seconds <= 0:
+            return
+        with self._lock:
+            if len(self._entries) >= self.MAX_ENTRIES:
+                self._entries.clear()
+            key = hashlib.sha256(token.encode()).digest()
+            self._entries[key] = (principal, time.monotonic() + self.seconds)
+
+    def forget(self, token_id: str) -> None:
+        with self._lock:
+            for key in [k for k, (p, _) in self._entries.items() if p.token_id == token_id]:
+                del self._entries[key]
+
+
+_caches: weakref.WeakSet[TokenCache] = weakref.WeakSet()  # every cache of this process
+
+
+def authenticate(db: Database, token: str, cache: TokenCache | None = None) -> Principal | None:
     """The principal for a presented token, or None (unknown, malformed or revoked)."""
+    if cache is not None and (known := cache.get(token)) is not None:
+        return known
+    principal = _authenticate(db, token)
+    if cache is not None and principal is not None:
+        cache.put(token, principal)
+    return principal
+
+
+def _authenticate(db: Database, token: str) -> Principal | None:
     match = _SHAPE.match(token)
     token_id, secret = match.groups() if match else ("", token)
     with db.read() as session:
@@ -123,9 +179,12 @@ def authenticate(db: Database, token: str) -> Principal | None:
         return Principal(row.id, row.name, Role(row.role))
 
 
-def touch(db: Database, token_id: str) -> None:
-    """Record that a token was used (callers throttle this: it is a write)."""
+def record_use(db: Database, used: dict[str, datetime]) -> None:
+    """Record when tokens were last used: one write for all of them (a job calls this)."""
+    if not used:
+        return
     with db.write() as session:
-        row = session.get(ApiToken, token_id)
-        if row is not None:
-            row.last_used_at = utcnow()
+        for token_id, when in sorted(used.items()):
+            session.execute(
+                update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=when)
+            )

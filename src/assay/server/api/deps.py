@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from assay.server import tokens
@@ -20,7 +21,8 @@ bearer = HTTPBearer(
 )
 
 
-def get_context(request: Request) -> ServerContext:
+async def get_context(request: Request) -> ServerContext:
+    # async: a sync dependency would cost a hop through the thread pool on every request
     context: ServerContext = request.app.state.context
     return context
 
@@ -33,16 +35,23 @@ def _unauthorized(message: str) -> ApiError:
     return ApiError(401, message, "unauthorized", headers={"WWW-Authenticate": "Bearer"})
 
 
-def require(role: Role) -> Callable[..., Principal]:
-    """A dependency: a valid, unrevoked token with at least ``role``, within its rate limit."""
+def require(role: Role) -> Callable[..., Awaitable[Principal]]:
+    """A dependency: a valid, unrevoked token with at least ``role``, within its rate limit.
 
-    def check(request: Request, context: ContextDep, credentials: Credentials) -> Principal:
+    Async, and in the event loop when the token is in the cache and limits are counted in
+    memory (the usual case); the database and a shared limits store are used from a thread.
+    """
+
+    async def check(request: Request, context: ContextDep, credentials: Credentials) -> Principal:
         if credentials is None:
             raise _unauthorized(
                 "missing API token: send 'Authorization: Bearer <token>' "
                 "(create one with 'assay token create')"
             )
-        principal = tokens.authenticate(context.db, credentials.credentials)
+        presented = credentials.credentials
+        principal = context.token_cache.get(presented) or await run_in_threadpool(
+            tokens.authenticate, context.db, presented, context.token_cache
+        )
         if principal is None:
             raise _unauthorized("invalid or revoked API token")
         request.scope.setdefault("state", {})["token_id"] = principal.token_id
@@ -52,16 +61,19 @@ def require(role: Role) -> Callable[..., Principal]:
                 f"this needs a token with the {role} role; token '{principal.name}' "
                 f"has the {principal.role} role",
             )
-        wait = context.limiter.hit(principal.token_id)
+        limiter = context.limiter
+        if limiter.local:
+            wait = limiter.hit(principal.token_id)
+        else:
+            wait = await run_in_threadpool(limiter.hit, principal.token_id)
         if wait:
+            context.metrics.rate_limited.inc()
             raise ApiError(
                 429,
-                f"rate limit of {context.limiter.description} exceeded for this token; "
-                f"retry in {wait} s",
+                f"rate limit of {limiter.description} exceeded for this token; retry in {wait} s",
                 headers={"Retry-After": str(wait)},
             )
-        if context.should_touch(principal.token_id):
-            tokens.touch(context.db, principal.token_id)
+        context.note_use(principal.token_id)
         return principal
 
     return check

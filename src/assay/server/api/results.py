@@ -9,6 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from assay.core.results import Phase, Status
 from assay.server.api.deps import API_PREFIX, ContextDep, Runner, SessionId, Viewer
+from assay.server.api.jsonroute import OrjsonRoute
 from assay.server.api.pagination import Cursor, Limit, decode_cursor, encode_cursor
 from assay.server.api.sessions import not_found
 from assay.server.context import ServerContext
@@ -19,7 +20,9 @@ from assay.server.schemas import IngestOut, Page, ResultBatch, ResultIn, ResultO
 from assay.server.store import results as store
 from assay.server.store.sessions import summary
 
-router = APIRouter(prefix=API_PREFIX + "/sessions/{session_id}", tags=["results"])
+router = APIRouter(
+    prefix=API_PREFIX + "/sessions/{session_id}", tags=["results"], route_class=OrjsonRoute
+)
 XML_TYPES = ("application/xml", "text/xml", "application/junit+xml")
 
 
@@ -29,6 +32,8 @@ def _ingest(context: ServerContext, session_id: SessionId, results: list[ResultI
         if done is None:
             raise not_found(session_id)
         counts = summary(db.get_one(RunSession, session_id, populate_existing=True))
+    context.metrics.results.inc(len(done.accepted))
+    context.metrics.duplicates.inc(len(done.duplicates))
     return IngestOut(
         accepted=len(done.accepted),
         duplicates=len(done.duplicates),
@@ -87,11 +92,11 @@ def list_results(
         suite=suite,
     )
     with context.db.read() as db:
-        if db.get(RunSession, session_id) is None:
-            raise not_found(session_id)
-        rows, total, more = store.page(db, session_id, flt, limit, after)
-        items = [store.to_out(r) for r in rows]
-    next_cursor = encode_cursor(rows[-1].pk) if rows and more else None
+        found = store.page(db, session_id, flt, limit, after)
+    if found is None:
+        raise not_found(session_id)
+    items, total, last = found
+    next_cursor = encode_cursor(last) if last is not None else None
     return Page[ResultOut](items=items, total=total, limit=limit, next_cursor=next_cursor)
 
 

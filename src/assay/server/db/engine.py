@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
 from assay.core.errors import UsageError
+from assay.server.db.writers import WriterQueue
 
 BUSY_TIMEOUT_S = 30.0
 PG_CONNECT_TIMEOUT_S = 5
@@ -106,6 +107,11 @@ class Database:
         self.dialect = self.engine.dialect.name
         self._reader = sessionmaker(self.engine, expire_on_commit=False)
         self._writer = sessionmaker(self.engine.execution_options(**WRITE), expire_on_commit=False)
+        self._writers: WriterQueue | None = None
+        if self.dialect == "sqlite":  # one writer at a time: queue for it (db/writers.py)
+            path = self.url.database or ""
+            plain_file = path and path != ":memory:" and not path.startswith("file:")
+            self._writers = WriterQueue(path if plain_file else None, BUSY_TIMEOUT_S)
 
     @property
     def display_url(self) -> str:
@@ -120,8 +126,11 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """A session whose transaction commits at the end (or rolls back on error)."""
-        with self._writer() as session, session.begin():
+        queue = self._writers.hold() if self._writers else nullcontext()
+        with queue, self._writer() as session, session.begin():
             yield session
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._writers:
+            self._writers.close()

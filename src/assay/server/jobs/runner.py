@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import threading
 import time
+from collections.abc import Callable
 from datetime import timedelta
 
 from assay.core.secrets import redact
@@ -22,9 +23,16 @@ from assay.server.jobs.registry import Job, JobContext, JobRegistry, JobState
 class JobRunner:
     """Owns one ``JobState`` per job; ``start``/``stop`` from the lifespan."""
 
-    def __init__(self, registry: JobRegistry, context: JobContext) -> None:
+    def __init__(
+        self,
+        registry: JobRegistry,
+        context: JobContext,
+        on_finish: Callable[[str, str, float | None], None] | None = None,
+    ) -> None:
         self.registry = registry
         self.context = context
+        # told (job name, ok|failed|skipped, seconds) after every run: the metrics
+        self.on_finish = on_finish
         self.states = {job.name: JobState() for job in registry}
         self._locks = {job.name: threading.Lock() for job in registry}
         self._tasks: list[asyncio.Task[None]] = []
@@ -74,10 +82,12 @@ class JobRunner:
                     held = leases.acquire(ctx.db, job.name, ctx.worker_id, job.interval)
                 except Exception as exc:
                     self._failed(job, state, exc, time.perf_counter())
+                    self._tell(job, state, None)
                     return
                 if not held:
                     state.last_status = "skipped"
                     state.last_error = None
+                    self._tell(job, state, None)
                     return
             state.running = True
             state.last_started_at = utcnow()
@@ -90,6 +100,7 @@ class JobRunner:
                 state.last_status = "ok"
                 state.last_error = None
                 self._finished(state, start)
+            self._tell(job, state, (state.last_duration_ms or 0) / 1000)
 
     def _failed(self, job: Job, state: JobState, exc: Exception, start: float) -> None:
         state.failures += 1
@@ -105,3 +116,7 @@ class JobRunner:
         state.runs += 1
         state.last_finished_at = utcnow()
         state.last_duration_ms = round((time.perf_counter() - start) * 1000, 2)
+
+    def _tell(self, job: Job, state: JobState, seconds: float | None) -> None:
+        if self.on_finish is not None:
+            self.on_finish(job.name, state.last_status or "failed", seconds)

@@ -1,9 +1,15 @@
 """Results: idempotent batch ingestion that keeps the session's summary counts exact.
 
-One transaction inserts the new rows (``ON CONFLICT DO NOTHING`` on the session's client
-result id, so a retried or concurrent upload never duplicates) and adds the counts of the
-rows actually inserted to the session. The session row is locked first (PostgreSQL), so
-uploads to one session queue up instead of deadlocking on each other's ids.
+One transaction locks the session row (PostgreSQL ``FOR UPDATE``; SQLite's write
+transactions are exclusive anyway), looks up which of the batch's client result ids the
+session already has, inserts the others in one executemany, and adds their counts to the
+session. Uploads to one session therefore queue up instead of racing, and a retried upload
+never duplicates (the unique constraint on ``(session_id, result_id)`` stays as the last guard).
+
+Why not one multi-row ``INSERT ... ON CONFLICT DO NOTHING RETURNING``: SQLAlchemy compiles a
+500-row VALUES clause anew for every batch (~0.7 s of CPU per 500 rows here), and psycopg
+rewrites its 9,500 placeholders on every call; an executemany of one cached statement
+(psycopg's pipeline mode, sqlite3's executemany) costs a tenth of that.
 """
 
 from __future__ import annotations
@@ -12,8 +18,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import RowMapping, Select, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from assay.core.results import Status
@@ -21,7 +26,11 @@ from assay.server.db.tables import Result, RunSession, utcnow
 from assay.server.schemas import ResultIn, ResultOut, without_nul
 
 Q = TypeVar("Q", bound=Select[Any])
-CHUNK = 500  # rows per INSERT: well under SQLite's 32,766 bound parameters
+CHUNK = 500  # ids per lookup: well under SQLite's 32,766 bound parameters
+# attribute name -> column name ("group" is stored as group_name, "index" as step_index)
+_COLUMN = {attr.key: attr.columns[0].name for attr in Result.__mapper__.column_attrs}
+_INSERT = insert(Result.metadata.tables[Result.__tablename__])
+_SESSIONS = RunSession.metadata.tables[RunSession.__tablename__]
 
 
 @dataclass
@@ -31,10 +40,27 @@ class Ingested:
 
 
 def _row(session_id: str, result: ResultIn, now: Any) -> dict[str, Any]:
+    """The result as a row of the results table, keyed by column name."""
     data = result.model_dump(exclude={"id"})
     data["phase"] = str(result.phase)
     data["status"] = str(result.status)
-    return {**data, "session_id": session_id, "result_id": result.result_id, "received_at": now}
+    data |= {"session_id": session_id, "result_id": result.result_id, "received_at": now}
+    return {_COLUMN[key]: value for key, value in data.items()}
+
+
+def _stored(db: Session, session_id: str, ids: list[str]) -> set[str]:
+    """Which of ``ids`` the session already has."""
+    found: set[str] = set()
+    for start in range(0, len(ids), CHUNK):
+        found.update(
+            db.scalars(
+                select(Result.result_id).where(
+                    Result.session_id == session_id,
+                    Result.result_id.in_(ids[start : start + CHUNK]),
+                )
+            )
+        )
+    return found
 
 
 def ingest(db: Session, session_id: str, results: list[ResultIn]) -> Ingested | None:
@@ -50,58 +76,76 @@ def ingest(db: Session, session_id: str, results: list[ResultIn]) -> Ingested | 
             repeated.append(key)
         else:
             unique[key] = result
-    now = utcnow()
-    rows = [_row(session_id, r, now) for r in unique.values()]
-    dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
-    inserted: list[tuple[str, str]] = []
-    for start in range(0, len(rows), CHUNK):
-        stmt = (
-            dialect.insert(Result)
-            .values(rows[start : start + CHUNK])
-            .on_conflict_do_nothing(index_elements=["session_id", "result_id"])
-            .returning(Result.result_id, Result.status)
-        )
-        inserted.extend((rid, status) for rid, status in db.execute(stmt))
-    counts = Counter(status for _, status in inserted)
-    if inserted:
+    stored = _stored(db, session_id, list(unique))
+    new = [r for key, r in unique.items() if key not in stored]
+    if new:
+        now = utcnow()
+        db.execute(_INSERT, [_row(session_id, r, now) for r in new])
+        counts = Counter(r.status for r in new)
+        c = _SESSIONS.c  # the table, not the ORM class: no ORM bulk-update bookkeeping
         db.execute(
-            update(RunSession)
-            .where(RunSession.id == session_id)
+            update(_SESSIONS)
+            .where(c.id == session_id)
             .values(
-                passed=RunSession.passed + counts[Status.PASSED],
-                failed=RunSession.failed + counts[Status.FAILED],
-                error=RunSession.error + counts[Status.ERROR],
-                skipped=RunSession.skipped + counts[Status.SKIPPED],
-                total=RunSession.total + len(inserted),
+                passed=c.passed + counts[Status.PASSED],
+                failed=c.failed + counts[Status.FAILED],
+                error=c.error + counts[Status.ERROR],
+                skipped=c.skipped + counts[Status.SKIPPED],
+                total=c.total + len(new),
                 updated_at=now,
             )
         )
-    new = {rid for rid, _ in inserted}
-    duplicates = [key for key in unique if key not in new] + repeated
-    return Ingested(accepted=[key for key in unique if key in new], duplicates=duplicates)
+    duplicates = [key for key in unique if key in stored] + repeated
+    return Ingested(accepted=[key for key in unique if key not in stored], duplicates=duplicates)
 
 
-def to_out(row: Result) -> ResultOut:
+# the columns a page shows, selected as such: no ORM objects to build for a page of rows
+_PAGE = (
+    Result.pk,
+    Result.result_id,
+    Result.session_id,
+    Result.group,
+    Result.phase,
+    Result.index.label("step_index"),  # a Row has an index() method already
+    Result.name,
+    Result.kind,
+    Result.status,
+    Result.duration,
+    Result.attempts,
+    Result.message,
+    Result.target,
+    Result.credential,
+    Result.error_code,
+    Result.http_status,
+    Result.started_at,
+    Result.suite,
+    Result.details,
+    Result.received_at,
+)
+
+
+def to_out(row: RowMapping) -> ResultOut:
+    """A result for the API from a row of ``_PAGE``'s columns."""
     return ResultOut(
-        id=row.result_id,
-        session_id=row.session_id,
-        group=row.group,
-        phase=row.phase,
-        index=row.index,
-        name=row.name,
-        kind=row.kind,
-        status=row.status,
-        duration=row.duration,
-        attempts=row.attempts,
-        message=row.message,
-        target=row.target,
-        credential=row.credential,
-        error_code=row.error_code,
-        http_status=row.http_status,
-        started_at=row.started_at,
-        suite=row.suite,
-        details=dict(row.details),
-        received_at=row.received_at,
+        id=row["result_id"],
+        session_id=row["session_id"],
+        group=row["group"],
+        phase=row["phase"],
+        index=row["step_index"],
+        name=row["name"],
+        kind=row["kind"],
+        status=row["status"],
+        duration=row["duration"],
+        attempts=row["attempts"],
+        message=row["message"],
+        target=row["target"],
+        credential=row["credential"],
+        error_code=row["error_code"],
+        http_status=row["http_status"],
+        started_at=row["started_at"],
+        suite=row["suite"],
+        details=dict(row["details"]),
+        received_at=row["received_at"],
     )
 
 
@@ -112,6 +156,14 @@ class ResultFilter:
     group: str | None = None
     kind: str | None = None
     suite: str | None = None
+
+    def total_from(self, counts: RowMapping) -> int | None:
+        """The total from a session's summary counts, when the filter allows (else None)."""
+        if any(v is not None for v in (self.phase, self.group, self.kind, self.suite)):
+            return None
+        if not self.status:
+            return int(counts["total"])
+        return sum(int(counts[s]) for s in set(self.status))
 
     def apply(self, query: Q) -> Q:
         if self.status:
@@ -129,11 +181,31 @@ class ResultFilter:
 
 def page(
     db: Session, session_id: str, flt: ResultFilter, limit: int, after: int | None
-) -> tuple[list[Result], int, bool]:
-    """In arrival order: (rows, total matching the filter, whether more follow)."""
-    query = flt.apply(select(Result).where(Result.session_id == session_id))
-    total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
+) -> tuple[list[ResultOut], int, int | None] | None:
+    """In arrival order: (results, total matching the filter, the last one's key when more
+    follow), or None when the session does not exist.
+
+    Without a filter (or with one on status alone) the total is the session's summary
+    counts, which every insert keeps exact, instead of counting the rows again.
+    """
+    counts = db.execute(
+        select(
+            RunSession.passed,
+            RunSession.failed,
+            RunSession.error,
+            RunSession.skipped,
+            RunSession.total,
+        ).where(RunSession.id == session_id)
+    ).first()
+    if counts is None:
+        return None
+    total = flt.total_from(counts._mapping)
+    if total is None:
+        where = flt.apply(select(func.count()).select_from(Result))
+        total = db.scalar(where.where(Result.session_id == session_id)) or 0
+    query = flt.apply(select(*_PAGE).where(Result.session_id == session_id))
     if after is not None:
         query = query.where(Result.pk > after)
-    rows: list[Result] = list(db.scalars(query.order_by(Result.pk).limit(limit + 1)))
-    return rows[:limit], total, len(rows) > limit
+    rows = db.execute(query.order_by(Result.pk).limit(limit + 1)).all()
+    last = rows[limit - 1].pk if len(rows) > limit else None
+    return [to_out(r._mapping) for r in rows[:limit]], total, last

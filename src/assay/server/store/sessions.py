@@ -114,7 +114,7 @@ def page(
 ) -> tuple[list[RunSession], int, bool]:
     """Newest first: (rows, total matching the filter, whether more follow)."""
     query = flt.apply(select(RunSession))
-    total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
+    total = db.scalar(flt.apply(select(func.count()).select_from(RunSession))) or 0
     if after is not None:
         query = query.where(tuple_(RunSession.created_at, RunSession.id) < after)
     query = query.order_by(RunSession.created_at.desc(), RunSession.id.desc()).limit(limit + 1)
