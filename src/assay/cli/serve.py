@@ -117,7 +117,7 @@ def serve(
     import uvicorn
     from uvicorn.supervisors import Multiprocess
 
-    from assay.server.app import SETTINGS_ENV, create_app, settings_for_workers
+    from assay.server.app import SETTINGS_ENV, create_app, settings_for_workers, tune_gc
     from assay.server.db import Database
     from assay.server.db.errors import cli_errors
     from assay.server.db.migrate import upgrade
@@ -168,6 +168,7 @@ def serve(
             Multiprocess(config_, sockets=[sock]).run()
         return
     server = uvicorn.Server(uvicorn.Config(create_app(settings), **options))
+    tune_gc()  # this process is the server's: start-up is done
     server.run(sockets=[sock])
     if not server.started:
         click.echo("error: the server did not start (see the log above)", err=True)

@@ -103,7 +103,6 @@ def create_app(
         # sync routes run in this loop's thread pool: a few threads keep the database busy,
         # while dozens (anyio's default is 40) only fight over the GIL
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
-        tune_gc()
         if context.tracing:
             context.tracing.start_outbound()
         if settings.migrate_on_start:
@@ -162,6 +161,10 @@ def create_app(
 def tune_gc() -> None:
     """Collect young objects less often, and never scan what start-up created.
 
+    Process-wide, so only the processes ``assay serve`` owns call it (its own when it serves
+    alone, each worker's from ``create_app_from_environment``), never ``create_app``: an
+    app embedded in another process (tests, a user's own server) leaves its GC alone.
+
     Each request makes thousands of short-lived objects (rows, models); with the default
     threshold (700) the cyclic collector ran over and over through every live object, and
     under 500 users the server spent 7.4 ms of CPU per request instead of 5.5
@@ -184,4 +187,6 @@ def create_app_from_environment() -> FastAPI:
     """The factory uvicorn's worker processes call (``assay serve --workers N``)."""
     raw = os.environ.get(SETTINGS_ENV)
     settings = Settings(**json.loads(raw)) if raw else load_settings()
-    return create_app(settings)
+    app = create_app(settings)
+    tune_gc()
+    return app

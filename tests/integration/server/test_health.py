@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
+from pathlib import Path
 
 import httpx
 import pytest
@@ -136,3 +138,29 @@ def test_health_does_not_need_sessions(server: Served, env: str) -> None:
     _create(server, env)
     with server.client() as http:
         assert http.get("/health/database").json()["status"] == "ok"
+
+
+def test_health_an_embedded_app_leaves_the_host_process_gc_alone(
+    tmp_path: Path, serve: Callable[..., Served]
+) -> None:
+    """GC tuning is for the processes assay serve owns, not for whoever hosts the app."""
+    before = gc.get_threshold()
+    frozen = gc.get_freeze_count()
+    served = serve(settings_for(f"sqlite:///{tmp_path / 'gc.db'}"))
+    with served.client() as client:
+        assert client.get("/health").status_code == 200
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == frozen
+
+
+def test_health_tune_gc_raises_the_young_threshold_and_freezes() -> None:
+    from assay.server.app import GC_YOUNG, tune_gc
+
+    before = gc.get_threshold()
+    try:
+        tune_gc()
+        assert gc.get_threshold()[0] >= GC_YOUNG
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
