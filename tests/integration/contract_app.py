@@ -2,15 +2,15 @@
 
 ``build_app(buggy=True)`` breaks its own contract in one place: ``GET /items/{item_id}``
 declares ``{id: int, name: str}`` but answers ``name: null`` for odd ids. ``buggy=False`` is the
-same app keeping its word. ``ContractService`` serves one with uvicorn in a background thread
+same app keeping its word. ``POST /uploads`` takes a multipart form: a file and a number. ``ContractService`` serves one with uvicorn in a background thread
 on a free loopback port (the pattern of ``http_service.HttpService``).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import FastAPI, Path
+from fastapi import FastAPI, File, Form, Path, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
@@ -25,6 +25,11 @@ class Item(BaseModel):
 class NewItem(BaseModel):
     name: str = Field(min_length=1, max_length=20)
     quantity: int = Field(ge=0, le=1000)
+
+
+class Uploaded(BaseModel):
+    size: int
+    copies: int
 
 
 class Created(BaseModel):
@@ -63,6 +68,19 @@ def build_app(buggy: bool) -> FastAPI:
     )
     def create_item(item: NewItem) -> Created:
         return Created(id=1, name=item.name, quantity=item.quantity)
+
+    @app.post(
+        "/uploads",
+        operation_id="upload",
+        response_model=Uploaded,
+        status_code=201,
+        responses={400: {"description": "Malformed multipart body"}},  # FastAPI's own
+    )
+    async def upload(
+        file: Annotated[UploadFile, File()], copies: Annotated[int, Form(ge=1, le=5)]
+    ) -> Uploaded:
+        # a multipart form with a number in it: the check must send both as HTTP can
+        return Uploaded(size=len(await file.read()), copies=copies)
 
     return app
 

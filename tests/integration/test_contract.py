@@ -59,7 +59,7 @@ def test_contract_buggy_app_fails_with_the_operation_named(
     assert "GET /items/{item_id}" in got.message
     assert "response_schema_conformance" in got.message
     data = got.details["response"]
-    assert data["operations"] == 3 and data["cases"] > 10
+    assert data["operations"] == 4 and data["cases"] > 10
     failure = data["failures"][0]
     assert failure["operation"] == "GET /items/{item_id}"
     assert failure["check"] == "response_schema_conformance"
@@ -94,6 +94,19 @@ def test_contract_good_app_counts_operations_and_cases(
     assert data["operations"] == 2 and data["cases"] > 10 and data["failures"] == []
     assert data["complete"] is True
     assert results["counted"].status is Status.PASSED, results["counted"].message
+
+
+def test_contract_multipart_forms_are_sent_numbers_and_files_alike(
+    write_suite: Writer, run_suite: Runner, good: str
+) -> None:
+    """schemathesis generates numbers for form fields (requests would send their text);
+    a streamed multipart body must be readable by its checks after sending."""
+    result = contract(
+        write_suite, run_suite, good, ", operations: [upload], seed: 3", "        debug: true\n"
+    )
+    assert result.status is Status.PASSED, result.message
+    data = result.details["response"]
+    assert data["operations"] == 1 and data["cases"] > 10 and data["complete"] is True
 
 
 def test_contract_expected_violation_passes(

@@ -7,6 +7,7 @@ import json
 import socket
 import subprocess
 import sys
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -466,8 +467,11 @@ def test_http_dns_is_timed_apart_and_every_address_is_tried(
     real = socket.getaddrinfo
     looked_up: list[str] = []
 
+    me = threading.get_ident()  # the patch is process-wide; other tests' threads resolve too
+
     def getaddrinfo(host: str, port: object, *args: object, **kw: object) -> list[object]:
-        looked_up.append(host)
+        if threading.get_ident() == me:
+            looked_up.append(host)
         if host != "api.assay.test":
             return real(host, port, *args, **kw)  # type: ignore[arg-type]
         return [

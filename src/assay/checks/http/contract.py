@@ -68,6 +68,8 @@ class _Runner:
         if cookies := kwargs.get("cookies"):
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
         body = {key: kwargs[key] for key in ("json", "files") if key in kwargs}
+        if body.get("files") is not None:
+            body["files"] = _httpx_parts(body["files"])
         data = kwargs.get("data")
         if isinstance(data, str | bytes):
             body["content"] = data
@@ -75,15 +77,18 @@ class _Runner:
             body["data"] = data
         curl = case.as_curl_command(headers=headers, base_url=self.target.settings.base_url)
         try:
-            response = self.target.client.request(
+            request = self.target.client.build_request(
                 kwargs["method"],
                 kwargs["url"],
                 params=kwargs.get("params"),
                 headers=headers,
-                auth=self.auth,
                 timeout=min(self.timeout, remaining),
                 **body,
             )
+            # schemathesis's checks read the request's body; a multipart one streams, so
+            # read it first (it is generated, small, and sent from memory anyway)
+            request.read()
+            response = self.target.client.send(request, auth=self.auth)
         except (httpx.LocalProtocolError, httpx.InvalidURL, UnicodeError):
             self.cases -= 1  # a case that HTTP cannot carry (a generated header value)
             return
@@ -121,6 +126,22 @@ class _Runner:
             runnable: Any = fixed_seed(seed)(options(generate(test)))
             with contextlib.suppress(Unsatisfiable):
                 runnable()
+
+
+def _httpx_parts(files: Any) -> list[tuple[str, Any]]:
+    """Multipart parts as httpx takes them.
+
+    schemathesis prepares them for requests, whose encoder (urllib3) writes a number as its
+    text; httpx refuses one, so generated numbers are turned into text the same way.
+    """
+    out: list[tuple[str, Any]] = []
+    for name, part in files.items() if isinstance(files, Mapping) else files:
+        if isinstance(part, tuple) and len(part) >= 2 and isinstance(part[1], int):
+            part = (part[0], str(part[1]), *part[2:])
+        elif isinstance(part, int):
+            part = str(part)
+        out.append((name, part))
+    return out
 
 
 def _select(schema: Any, wanted: list[str], runner: _Runner) -> list[Any]:
