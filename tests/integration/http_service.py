@@ -217,6 +217,8 @@ class HttpService:
             access_log=False,
             lifespan=lifespan,
             ws="none",
+            # a test that leaves a slow request open must not hold the shutdown for long
+            timeout_graceful_shutdown=1,
             **options,
         )
         self.server = uvicorn.Server(config)

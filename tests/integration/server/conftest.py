@@ -91,6 +91,9 @@ def serve() -> Iterator[Callable[..., Served]]:
         return Served(service.url, app, db, tokens)
 
     yield start
+    # stop them all at once: each waits out its lifespan shutdown on its own thread
+    for service in running:
+        service.server.should_exit = True
     for service in running:
         service.stop()
 
