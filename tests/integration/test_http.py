@@ -565,6 +565,35 @@ def test_http_tls_verification_and_client_certificates(
     assert got["nocert"].status is Status.FAILED and got["nocert"].error_code is not None
 
 
+def test_http_ip_is_known_on_fresh_and_reused_connections_plain_and_tls(
+    write_suite: Writer,
+    run_suite: Runner,
+    base: dict[str, str],
+    tls_services: tuple[TlsFiles, HttpService, HttpService],
+) -> None:
+    files, plain, _ = tls_services
+    text = (
+        "targets:\n"
+        "  http: {type: http, base_url: '${BASE}'}\n"
+        "  https: {type: http, base_url: '${TLS}', verify_tls: '${CA}'}\n"
+        "groups:\n"
+    )
+    for target in ("http", "https"):
+        text += f"  - name: {target}\n    target: {target}\n    test:\n"
+        text += "".join(
+            f"      - name: {target} {n}\n        http.request: {{path: /health}}\n"
+            "        expect: {conditions: ['[IP] == 127.0.0.1', '[CONNECTED] == true']}\n"
+            for n in ("fresh", "reused", "reused again")
+        )
+    got = steps(run_suite(write_suite(text), base | {"TLS": plain.url, "CA": str(files.ca)}))
+    assert len(got) == 6
+    for name, result in got.items():
+        assert result.status is Status.PASSED, (name, result.message)
+    # a fresh connection times its set-up; a reused one had none (0, as documented)
+    assert got["https fresh"].details["timings"]["tls"] > 0
+    assert got["https reused"].details["timings"]["tls"] == 0.0
+
+
 def test_http_parallel_steps_share_one_client(
     write_suite: Writer, run_suite: Runner, base: dict[str, str]
 ) -> None:

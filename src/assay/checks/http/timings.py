@@ -75,6 +75,7 @@ class TimedStream(httpcore.NetworkStream):
 
     def __init__(self, inner: httpcore.NetworkStream) -> None:
         self._inner = inner
+        self._server_addr: Any = None  # asked after every response: one getpeername() only
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         return self._inner.read(max_bytes, timeout)
@@ -93,14 +94,18 @@ class TimedStream(httpcore.NetworkStream):
     ) -> httpcore.NetworkStream:
         began = time.perf_counter()
         try:
-            return self._inner.start_tls(ssl_context, server_hostname, timeout)
+            return TimedStream(self._inner.start_tls(ssl_context, server_hostname, timeout))
         finally:
             exchange = _exchange()
             if exchange is not None:
                 exchange.tls = (exchange.tls or 0.0) + time.perf_counter() - began
 
     def get_extra_info(self, info: str) -> Any:
-        return self._inner.get_extra_info(info)
+        if info != "server_addr":
+            return self._inner.get_extra_info(info)
+        if self._server_addr is None:
+            self._server_addr = self._inner.get_extra_info(info)
+        return self._server_addr
 
 
 class TimedBackend(httpcore.NetworkBackend):
