@@ -15,9 +15,10 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from assay.checks.stacks.cloudformation import CloudFormation, Outcome, Waiting, action_for
+from assay.checks.stacks.cloudformation import CloudFormation
 from assay.checks.stacks.deploy import missing_ids, missing_outputs, text
 from assay.checks.stacks.destroy import kept
+from assay.checks.stacks.stack_state import Outcome, Waiting, action_for
 from assay.checks.stacks.waves import failure_line, run_waves
 
 STACK_ID = "arn:aws:cloudformation:eu-west-1:123456789012:stack/AssayData/0b1c"
@@ -159,7 +160,7 @@ def test_stack_waves_run_in_order_and_failures_block_what_they_say() -> None:
     ran: list[str] = []
 
     def one(name: str) -> Outcome:
-        from assay.checks.stacks.cloudformation import StackError
+        from assay.checks.stacks.stack_state import StackError
 
         ran.append(name)
         if name == "B":

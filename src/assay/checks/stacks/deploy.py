@@ -27,14 +27,9 @@ from pydantic import Field
 
 from assay.checks.aws.errors import from_exception
 from assay.checks.model_kind import ModelKind
-from assay.checks.stacks.cloudformation import (
-    ANSWERS,
-    CloudFormation,
-    Outcome,
-    StackError,
-    explain,
-)
+from assay.checks.stacks.cloudformation import CloudFormation
 from assay.checks.stacks.models import Deployment, DeploymentStatus, StackGraph
+from assay.checks.stacks.stack_state import ANSWERS, Outcome, StackError, explain
 from assay.checks.stacks.target import StacksTarget
 from assay.checks.stacks.waves import WaitParams, failure_line, run_waves
 from assay.core.checks import CheckCall, Observation

@@ -26,14 +26,9 @@ from assay.checks.aws.errors import from_exception
 from assay.checks.model_kind import ModelKind
 from assay.checks.s3.helpers import empty_bucket
 from assay.checks.stacks import graph as algorithms
-from assay.checks.stacks.cloudformation import (
-    ANSWERS,
-    CloudFormation,
-    Outcome,
-    StackError,
-    explain,
-)
+from assay.checks.stacks.cloudformation import CloudFormation
 from assay.checks.stacks.models import DeploymentStatus
+from assay.checks.stacks.stack_state import ANSWERS, Outcome, StackError, explain
 from assay.checks.stacks.target import StacksTarget
 from assay.checks.stacks.waves import WaitParams, failure_line, run_waves
 from assay.core.checks import CheckCall, Observation

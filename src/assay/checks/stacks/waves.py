@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import Field
 
-from assay.checks.stacks.cloudformation import Outcome, StackError, Waiting
+from assay.checks.stacks.stack_state import Outcome, StackError, Waiting
 from assay.config.models import PositiveFloat, StrictModel
 
 
