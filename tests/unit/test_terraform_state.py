@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from assay.checks.terraform.attributes import normal
 from assay.checks.terraform.state import StateError, parse_state, read_state
-from assay.checks.terraform.verify import StateParams, normal
+from assay.checks.terraform.verify import StateParams
 
 STATE = Path(__file__).resolve().parents[1] / "data" / "terraform" / "terraform.tfstate"
 
