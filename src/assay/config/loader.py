@@ -6,90 +6,20 @@ name the file, line and key.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, SecretStr, ValidationError
 
-from assay.config import legacy
+from assay.config.documents import Doc, display, read_documents
 from assay.config.errors import dotted, problems_from
 from assay.config.models import Suite
-from assay.config.source import LocDict, LocList, load_yaml, locate
+from assay.config.source import LocDict, LocList, locate
 from assay.config.variables import VariableError, Variables
 from assay.core.checks import CHECKS, TARGETS, CheckKind, TargetType
 from assay.core.errors import Problem, SuiteError
 from assay.core.registry import Registry, suggest
 from assay.core.secrets import register as register_secret
-
-
-@dataclass
-class _Doc:
-    path: Path
-    data: LocDict
-
-
-def _display(path: Path) -> str:
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
-
-
-def _read(path: Path, stack: list[Path], docs: list[_Doc], seen: set[Path]) -> None:
-    data = load_yaml(path, _display(path))
-    if not isinstance(data, LocDict):
-        raise SuiteError(
-            Problem(
-                "a suite must be a mapping with 'targets' and 'groups' (or s3tester's 'config' "
-                "and 'test_cases')",
-                getattr(data, "loc", None) or locate(data, ()),
-            )
-        )
-    if legacy.is_legacy(data):
-        try:
-            legacy.LegacySuite.model_validate(data)
-        except ValidationError as exc:
-            raise SuiteError(problems_from(exc, data)) from None
-        data = legacy.to_native(data)
-    includes = data.get("include") or []
-    if isinstance(includes, str):
-        includes = LocList([includes], loc=data.key_locs.get("include"))
-        includes.item_locs = [data.key_locs["include"]]
-    if not isinstance(includes, list):
-        raise SuiteError(
-            Problem(
-                "'include' must be a file name or a list of them",
-                data.key_locs.get("include"),
-                "include",
-            )
-        )
-    for i, name in enumerate(includes):
-        where = locate(includes, (i,)) or data.key_locs.get("include")
-        if not isinstance(name, str):
-            raise SuiteError(Problem("an include must be a file name", where, f"include[{i}]"))
-        try:
-            child = (path.parent / name).resolve()
-            found = child.is_file()
-        except (OSError, ValueError) as exc:  # NUL bytes, names too long
-            raise SuiteError(
-                Problem(f"invalid include path {name[:80]!r}: {exc}", where, f"include[{i}]")
-            ) from None
-        if child in stack:
-            chain = " -> ".join(_display(p) for p in [*stack, child])
-            raise SuiteError(Problem(f"include cycle: {chain}", where, f"include[{i}]"))
-        if not found:
-            raise SuiteError(
-                Problem(
-                    f"included file not found: {name} (looked for {_display(child)})",
-                    where,
-                    f"include[{i}]",
-                )
-            )
-        if child not in seen:
-            seen.add(child)
-            _read(child, [*stack, child], docs, seen)
-    docs.append(_Doc(path, data))
 
 
 def _walk_strings(node: Any, path: tuple[Any, ...], fn: Any) -> Any:
@@ -111,7 +41,7 @@ def _walk_strings(node: Any, path: tuple[Any, ...], fn: Any) -> Any:
     return node
 
 
-def _output_names(docs: list[_Doc]) -> set[str]:
+def _output_names(docs: list[Doc]) -> set[str]:
     names: set[str] = set()
     for doc in docs:
         groups = doc.data.get("groups")
@@ -126,7 +56,7 @@ def _output_names(docs: list[_Doc]) -> set[str]:
     return names
 
 
-def _substitute(doc: _Doc, variables: Variables, problems: list[Problem]) -> None:
+def _substitute(doc: Doc, variables: Variables, problems: list[Problem]) -> None:
     base = doc.path.parent
 
     def fn(text: str, path: tuple[Any, ...]) -> str:
@@ -153,7 +83,7 @@ def _substitute(doc: _Doc, variables: Variables, problems: list[Problem]) -> Non
             if not found:
                 problems.append(
                     Problem(
-                        f"file not found: {text} (resolved to {_display(resolved)})",
+                        f"file not found: {text} (resolved to {display(resolved)})",
                         locate(doc.data, path),
                         dotted(doc.data, path),
                     )
@@ -166,7 +96,7 @@ def _substitute(doc: _Doc, variables: Variables, problems: list[Problem]) -> Non
             doc.data[key] = _walk_strings(doc.data[key], (key,), fn)
 
 
-def _merge(docs: list[_Doc], problems: list[Problem]) -> tuple[LocDict, dict[str, Path]]:
+def _merge(docs: list[Doc], problems: list[Problem]) -> tuple[LocDict, dict[str, Path]]:
     """The merged suite, and the directory of the file that defines each target."""
     top = docs[-1].data
     target_dirs: dict[str, Path] = {}
@@ -241,7 +171,7 @@ def _merge(docs: list[_Doc], problems: list[Problem]) -> tuple[LocDict, dict[str
     return merged, target_dirs
 
 
-def _variables(docs: list[_Doc], variables: Variables, problems: list[Problem]) -> None:
+def _variables(docs: list[Doc], variables: Variables, problems: list[Problem]) -> None:
     defined: dict[str, str] = {}
     env_only = Variables(
         run_id=variables.run_id,
@@ -279,9 +209,9 @@ def load_suite(
     root = Path(path).resolve()
     if not root.exists():
         raise SuiteError(f"{path}: file not found")
-    docs: list[_Doc] = []
-    _read(root, [root], docs, {root})
-    return _validate(docs, _display(root), variables or Variables(), checks, targets)
+    docs: list[Doc] = []
+    read_documents(root, [root], docs, {root})
+    return _validate(docs, display(root), variables or Variables(), checks, targets)
 
 
 def load_suite_data(
@@ -296,12 +226,12 @@ def load_suite_data(
     came from: relative ``file://`` values resolve against its directory."""
     if "include" in data:
         raise SuiteError(Problem("'include' is not allowed here", data.key_locs.get("include")))
-    docs = [_Doc(path.resolve(), data)]
-    return _validate(docs, _display(path), variables or Variables(), checks, targets)
+    docs = [Doc(path.resolve(), data)]
+    return _validate(docs, display(path), variables or Variables(), checks, targets)
 
 
 def _validate(
-    docs: list[_Doc],
+    docs: list[Doc],
     display: str,
     variables: Variables,
     checks: Registry[CheckKind],
