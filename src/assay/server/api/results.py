@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -24,6 +24,13 @@ router = APIRouter(
     prefix=API_PREFIX + "/sessions/{session_id}", tags=["results"], route_class=OrjsonRoute
 )
 XML_TYPES = ("application/xml", "text/xml", "application/junit+xml")
+INGESTED: dict[int | str, dict[str, Any]] = {
+    201: {"description": "At least one result was new and is stored"},
+    200: {
+        "model": IngestOut,
+        "description": "Every result was stored already (a retry): nothing changed",
+    },
+}
 
 
 def _ingest(context: ServerContext, session_id: SessionId, results: list[ResultIn]) -> IngestOut:
@@ -48,7 +55,7 @@ def _must_exist(context: ServerContext, session_id: str) -> None:
             raise not_found(session_id)
 
 
-@router.post("/results", status_code=201, response_model=IngestOut)
+@router.post("/results", status_code=201, response_model=IngestOut, responses=INGESTED)
 def upload_results(
     session_id: SessionId, body: ResultBatch, context: ContextDep, _: Runner, response: Response
 ) -> IngestOut:
@@ -104,6 +111,7 @@ def list_results(
     "/junit",
     status_code=201,
     response_model=IngestOut,
+    responses=INGESTED,
     openapi_extra={
         "requestBody": {
             "required": True,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 from sqlalchemy.exc import IntegrityError
@@ -23,11 +23,27 @@ def not_found(session_id: str) -> ApiError:
     return ApiError(404, f"no session with id '{session_id}'")
 
 
-@router.post("", status_code=201, response_model=SessionOut)
+CREATED: dict[int | str, dict[str, Any]] = {
+    201: {"description": "Created; `Location` names the new session"},
+    200: {
+        "model": SessionOut,
+        "description": "A session with this client `id` exists already: it is returned as it "
+        "is, and the body's other fields are ignored (a retry, or another run joining it)",
+    },
+}
+
+
+@router.post("", status_code=201, response_model=SessionOut, responses=CREATED)
 def create_session(
     body: SessionCreate, context: ContextDep, principal: Runner, response: Response
 ) -> SessionOut:
-    """Create a session (runner). With a client ``id``, a repeat returns the first (200)."""
+    """Create a session (runner).
+
+    With a client `id`, creating is idempotent: the first request creates the session (201),
+    any later one with that id answers 200 with the session as it is, whatever its other
+    fields say (a retry after a lost answer, or several runs reporting into one session).
+    Both answers carry `Location`.
+    """
     try:
         with context.db.write() as db:
             row, created = store.create(db, body, principal.token_id)
