@@ -1,15 +1,24 @@
-"""Shared fixtures: a real moto server on loopback, and helpers to run suites."""
+"""Shared fixtures: a real moto server on loopback, PostgreSQL, and helpers to run suites.
+
+Runs are deterministic: hypothesis draws the same examples on every run (``derandomize``,
+no example database), so a green run stays green. ``ASSAY_EXPLORE=1`` gives property and
+contract tests fresh randomness to hunt for new bugs; what they find becomes a fixed test.
+"""
 
 from __future__ import annotations
 
+import os
 import shutil
 import textwrap
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import boto3
+import psycopg
 import pytest
+from hypothesis import settings
 from moto.server import ThreadedMotoServer
 
 import assay.checks  # noqa: F401  (registers check kinds)
@@ -17,8 +26,53 @@ from assay.config.loader import load_suite
 from assay.config.variables import Variables
 from assay.core.results import RunResult
 from assay.engine import RunOptions, run_suites
+from tests.support import postgres
 
+EXPLORE = os.environ.get("ASSAY_EXPLORE", "") not in ("", "0")
+settings.register_profile("deterministic", derandomize=True, database=None, print_blob=True)
+settings.register_profile("explore", derandomize=False, database=None, print_blob=True)
+settings.load_profile("explore" if EXPLORE else "deterministic")
+
+UNIT = Path(__file__).resolve().parent / "unit"
 EXAMPLE_CDK_APP = Path(__file__).resolve().parents[1] / "examples" / "cdk-app"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Once per test run (not in xdist workers, which inherit the environment): make sure a
+    PostgreSQL answers, starting a throw-away one when none does and the binaries are here."""
+    if hasattr(config, "workerinput"):
+        return
+    server = postgres.ensure()
+    if server is not None:
+        config.stash[THROW_AWAY] = server
+        print(f"tests: started a throw-away PostgreSQL at {server.url}")
+    unit_only = all(Path(arg).resolve().is_relative_to(UNIT) for arg in config.args)
+    if not unit_only and (problem := postgres.missing()):
+        pytest.exit(problem, returncode=2)  # one line, before anything runs
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    server = config.stash.get(THROW_AWAY, None)
+    if server is not None:
+        server.stop()
+
+
+THROW_AWAY = pytest.StashKey[postgres.ThrowAway]()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A uniquely named database, created for this test session and dropped after it."""
+    if problem := postgres.missing():
+        pytest.exit(problem, returncode=2)
+    name = f"assay_test_{uuid.uuid4().hex[:12]}"
+    admin_url = postgres.admin_url()
+    with psycopg.connect(admin_url, autocommit=True, connect_timeout=5) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield f"{admin_url.rsplit('/', 1)[0]}/{name}"
+        finally:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
@@ -17,27 +14,8 @@ import jsonschema
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
-QUICKSTART = ROOT / "examples/quickstart.yaml"
-
-
-def assay(
-    *args: str, env: dict[str, str] | None = None, timeout: float = 120
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "assay", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env={**os.environ, **(env or {})},
-        cwd=ROOT,
-    )
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.support.cli import QUICKSTART, ROOT, assay
+from tests.support.ports import closed_port
 
 
 def test_cli_version_and_help_teach() -> None:
@@ -226,7 +204,7 @@ def test_cli_json_logs(write_suite: Callable[..., Path]) -> None:
 def test_cli_ctrl_c_still_runs_after_phases(
     moto_server: str, write_suite: Callable[..., Path], s3_client: object
 ) -> None:
-    from tests.integration.flaky import FlakyS3
+    from tests.support.flaky import FlakyS3
 
     front = FlakyS3(moto_server)
     front.behaviour.delay["slow-key"] = 3.0
@@ -263,8 +241,8 @@ groups:
         assert proc.stderr is not None
         line = proc.stderr.readline()  # the before step's progress line
         assert "before[1]" in line, line
-        time.sleep(0.5)
-        proc.send_signal(signal.SIGINT)
+        assert front.behaviour.delay_arrival("slow-key").wait(30), "the slow step never started"
+        proc.send_signal(signal.SIGINT)  # while the slow PutObject is in flight
         out, err = proc.communicate(timeout=60)
     finally:
         front.close()

@@ -25,9 +25,9 @@ from sqlalchemy import text
 
 from assay.cli.reporting.spool import list_spools, read_spool
 from assay.server.db import Database
-from tests.e2e.test_cli import ROOT, assay, closed_port
-from tests.e2e.test_serve import Running, _env, start, stop
-from tests.integration.server.conftest import postgres_url  # noqa: F401  (a fixture)
+from tests.support.cli import ROOT, Running, assay, clean_env, start_serve, stop_serve
+from tests.support.ports import closed_port
+from tests.support.wait import wait_until
 
 BATCHES, PER_BATCH = 60, 25
 
@@ -46,7 +46,7 @@ def home(tmp_path: Path) -> Path:
 
 
 def serve_on(home: Path, port: int, database: str) -> Running:
-    return start(home, "--port", str(port), "--database-url", database)
+    return start_serve(home, "--port", str(port), "--database-url", database)
 
 
 def kill(running: Running) -> None:
@@ -64,7 +64,7 @@ def token_for(home: Path, database: str, role: str, name: str) -> str:
         role,
         "--database-url",
         database,
-        env=_env(home),
+        env=clean_env(home),
     )
     assert done.returncode == 0, done.stderr
     return done.stdout.strip()
@@ -164,9 +164,7 @@ def test_durability_sigkill_during_batch_uploads_loses_no_acknowledged_result(
     streamer_cleanup.append(streamer)
     streamer.thread.start()
     try:
-        deadline = time.monotonic() + 60
-        while len(streamer.acknowledged()) < 10 * PER_BATCH and time.monotonic() < deadline:
-            time.sleep(0.01)
+        wait_until(lambda: len(streamer.acknowledged()) >= 10 * PER_BATCH, 60, 0.01)
         kill(running)  # mid-stream: an upload is usually in flight
         streamer.running.clear()  # hold the retries until the acknowledged ones are counted
         before = streamer.acknowledged()
@@ -185,7 +183,7 @@ def test_durability_sigkill_during_batch_uploads_loses_no_acknowledged_result(
         with httpx.Client(headers={"Authorization": f"Bearer {token}"}, timeout=30) as http:
             summary = http.get(f"{url}/api/v1/sessions/{session_id}").json()["summary"]
     finally:
-        stop(running)
+        stop_serve(running)
     everything = {item(b, n)["id"] for b in range(BATCHES) for n in range(PER_BATCH)}
     assert streamer.acknowledged() == everything
     assert set(final) == everything and max(final.values()) == 1
@@ -206,7 +204,7 @@ def test_durability_sigkill_during_assay_run_report_to_loses_nothing(
     running = serve_on(home, port, database)
     token = token_for(home, database, "runner", f"cli-{uuid.uuid4().hex[:6]}")
     session_id = f"cli-{uuid.uuid4().hex[:12]}"
-    env = _env(home) | {"ASSAY_TOKEN": token}
+    env = clean_env(home) | {"ASSAY_TOKEN": token}
     spool_dir = home / ".local" / "share" / "assay" / "spool"
     command = ["run", str(suite), "-q", "-f", "json", "--report-to", url, "--session", session_id]
     proc = subprocess.Popen(
@@ -218,14 +216,14 @@ def test_durability_sigkill_during_assay_run_report_to_loses_nothing(
         env=env,
     )
     try:
-        acked: set[str] = set()
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and proc.poll() is None:
+
+        def forty_acknowledged() -> bool:
             spools = list_spools(spool_dir)
-            acked = read_spool(spools[0]).acked if spools else set()
-            if len(acked) >= 40:
-                break
-            time.sleep(0.02)
+            return proc.poll() is not None or (
+                bool(spools) and len(read_spool(spools[0]).acked) >= 40
+            )
+
+        wait_until(forty_acknowledged, 120, 0.02)
         kill(running)
         assert proc.poll() is None, "the run ended before the server could be killed"
         # the spool records what the server acknowledged; read it after the kill
@@ -246,7 +244,7 @@ def test_durability_sigkill_during_assay_run_report_to_loses_nothing(
         if proc.poll() is None:
             proc.kill()
             proc.wait(30)
-        stop(running)
+        stop_serve(running)
     assert f"warning: could not report to {url}" in stderr  # the server was down at the end
     assert len(final) == 400 and max(final.values()) == 1
     assert session["summary"]["total"] == session["summary"]["passed"] == 400

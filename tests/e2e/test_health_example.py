@@ -4,24 +4,19 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
+
+from tests.support.ports import free_port
+from tests.support.wait import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "examples/health-service/app.py"
 SUITE = ROOT / "examples/health.yaml"
 START_TIMEOUT = 20.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def start_app(port: int) -> subprocess.Popen[str]:
@@ -35,19 +30,17 @@ def start_app(port: int) -> subprocess.Popen[str]:
 
 
 def wait_until_up(app: subprocess.Popen[str], url: str) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
     with httpx.Client(timeout=1.0) as client:
-        while True:
+
+        def up() -> bool:
             if app.poll() is not None:
                 raise AssertionError(f"the example app exited: {app.stderr.read()}")  # type: ignore[union-attr]
             try:
-                if client.get(f"{url}/health").status_code == 200:
-                    return
+                return client.get(f"{url}/health").status_code == 200
             except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise AssertionError(f"the example app did not answer within {START_TIMEOUT} s")
-            time.sleep(0.1)
+                return False
+
+        wait_until(up, START_TIMEOUT, 0.1, "the example app did not answer")
 
 
 def stop_app(app: subprocess.Popen[str]) -> None:

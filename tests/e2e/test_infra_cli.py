@@ -61,7 +61,7 @@ def test_cli_cdk_example_suite_runs_the_whole_cycle_on_the_embedded_default() ->
 def test_cli_ctrl_c_during_verification_still_tears_the_stacks_down(
     moto_server: str, write_suite: Callable[..., Path], aws_client: Callable[..., Any]
 ) -> None:
-    from tests.integration.flaky import FlakyS3
+    from tests.support.flaky import FlakyS3
 
     front = FlakyS3(moto_server)
     front.behaviour.delay["slow-bucket"] = 5.0

@@ -7,7 +7,6 @@ import json
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +14,9 @@ import httpx
 import pytest
 
 from assay.cli.reporting.spool import list_spools, read_spool
-from tests.e2e.test_cli import QUICKSTART, ROOT, assay, closed_port
-from tests.e2e.test_serve import Running, _env, start, stop
+from tests.support.cli import QUICKSTART, ROOT, Running, assay, clean_env, start_serve, stop_serve
+from tests.support.ports import closed_port
+from tests.support.wait import wait_until
 
 
 def make_token(running: Running, role: str = "runner", name: str = "ci") -> str:
@@ -62,7 +62,7 @@ def home(tmp_path: Path) -> Path:
 
 
 def test_report_quickstart_appears_as_a_session_with_all_its_results(home: Path) -> None:
-    running = start(home)
+    running = start_serve(home)
     try:
         token = make_token(running)
         done = assay(
@@ -80,7 +80,7 @@ def test_report_quickstart_appears_as_a_session_with_all_its_results(home: Path)
         (found,) = sessions(running, token, environment="e2e")
         stored = results(running, token, found["id"])
     finally:
-        stop(running)
+        stop_serve(running)
     assert f"reported 11 result(s) to {running.url}/api/v1/sessions/{found['id']}" in done.stderr
     assert found["status"] == "passed" and found["finished_at"] is not None
     assert found["suites"] == [str(QUICKSTART)] and found["name"] == "quickstart.yaml"
@@ -99,7 +99,7 @@ def test_report_outage_keeps_the_exit_code_then_report_flush_sends_everything(
 ) -> None:
     port = closed_port()
     url = f"http://127.0.0.1:{port}"
-    env = _env(home)
+    env = clean_env(home)
     token_file = home / "token"
     token_file.write_text("assay_notyet_0000\n")
     done = assay(
@@ -116,7 +116,7 @@ def test_report_outage_keeps_the_exit_code_then_report_flush_sends_everything(
     early = assay("report", "flush", "--token-file", str(token_file), env=env)
     assert early.returncode == 3 and "kept session" in early.stderr
 
-    running = start(home, "--port", str(port))  # the server is back, same address
+    running = start_serve(home, "--port", str(port))  # the server is back, same address
     try:
         token_file.write_text(make_token(running) + "\n")
         flushed = assay("report", "flush", "--token-file", str(token_file), env=env)
@@ -125,7 +125,7 @@ def test_report_outage_keeps_the_exit_code_then_report_flush_sends_everything(
         token = token_file.read_text().strip()
         (found,) = sessions(running, token)
     finally:
-        stop(running)
+        stop_serve(running)
     assert found["id"] == spooled["session"] and found["status"] == "passed"
     assert found["summary"]["total"] == 11
     assert "nothing to send" in assay("report", "status", env=env).stdout
@@ -140,7 +140,7 @@ def test_report_refused_token_is_one_warning_and_the_exit_code_stays_the_runs(
         "groups:\n  - name: missing bucket\n"
         '    test: [{s3.HeadBucket: {Bucket: "nope-${run.id}"}}]\n'
     )
-    running = start(home)
+    running = start_serve(home)
     try:
         viewer = make_token(running, "viewer", "reader")
         runner = make_token(running, "runner", "ci")
@@ -157,7 +157,7 @@ def test_report_refused_token_is_one_warning_and_the_exit_code_stays_the_runs(
         )
         listed = sessions(running, runner)
     finally:
-        stop(running)
+        stop_serve(running)
     assert refused.returncode == 0, refused.stderr
     warnings = [line for line in refused.stderr.splitlines() if "warning" in line]
     assert len(warnings) == 1 and "refused the token" in warnings[0] and "403" in warnings[0]
@@ -182,7 +182,7 @@ def test_report_help_teaches() -> None:
 
 
 def test_report_usage_errors_stop_before_the_run(home: Path) -> None:
-    env = _env(home)
+    env = clean_env(home)
     url = f"http://127.0.0.1:{closed_port()}"
     cases = [
         ((), "needs an API token: --token, ASSAY_TOKEN, --token-file or ASSAY_TOKEN_FILE"),
@@ -207,7 +207,7 @@ def test_report_killed_cli_leaves_a_spool_that_is_sent_as_interrupted(
         f"groups:\n  - name: many\n    test:\n{steps}\n"
     )
     port = closed_port()
-    env = _env(home) | {"ASSAY_TOKEN": "assay_notyet_0000"}
+    env = clean_env(home) | {"ASSAY_TOKEN": "assay_notyet_0000"}
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -225,11 +225,7 @@ def test_report_killed_cli_leaves_a_spool_that_is_sent_as_interrupted(
         env=env,
     )
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and proc.poll() is None:
-            if spooled_results(home) >= 20:
-                break
-            time.sleep(0.05)
+        wait_until(lambda: proc.poll() is not None or spooled_results(home) >= 20, 60, 0.05)
         assert proc.poll() is None, "the run ended before it could be killed"
         proc.send_signal(signal.SIGKILL)
         proc.wait(30)
@@ -241,13 +237,13 @@ def test_report_killed_cli_leaves_a_spool_that_is_sent_as_interrupted(
     assert left["final_status"] is None and "stopped before it ended" in left["state"]
     assert 20 <= left["results"] < 400
 
-    running = start(home, "--port", str(port))
+    running = start_serve(home, "--port", str(port))
     try:
         token = make_token(running)
         flushed = assay("report", "flush", env=env | {"ASSAY_TOKEN": token})
         (found,) = sessions(running, token)
     finally:
-        stop(running)
+        stop_serve(running)
     assert flushed.returncode == 0, flushed.stderr
     assert found["status"] == "interrupted" and found["finished_at"] is not None
     assert found["summary"]["total"] == found["summary"]["passed"] == left["results"]

@@ -3,76 +3,19 @@ processes on free loopback ports, talked to over HTTP."""
 
 from __future__ import annotations
 
-import os
-import re
 import signal
 import socket
 import sqlite3
 import subprocess
 import sys
-import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.e2e.test_cli import ROOT, assay, closed_port
-
-START_TIMEOUT = 60.0
-
-
-@dataclass
-class Running:
-    proc: subprocess.Popen[bytes]
-    url: str
-    log: Path
-    env: dict[str, str]
-
-
-def _env(home: Path) -> dict[str, str]:
-    """A user with nothing set up: a fresh HOME, no ASSAY_* or XDG variables."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("ASSAY_", "XDG_"))}
-    return clean | {"HOME": str(home)}
-
-
-def start(home: Path, *args: str, extra_env: dict[str, str] | None = None) -> Running:
-    env = _env(home) | (extra_env or {})
-    log = home / "serve.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "assay", "serve", "--port", "0", *args],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            cwd=ROOT,
-            env=env,
-        )
-    deadline = time.monotonic() + START_TIMEOUT
-    url = ""
-    while time.monotonic() < deadline and proc.poll() is None:
-        found = re.search(r"on (http://127\.0\.0\.1:\d+)", log.read_text(errors="replace"))
-        if found:
-            url = found.group(1)
-            try:
-                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                    return Running(proc, url, log, env)
-            except httpx.TransportError:
-                pass
-        time.sleep(0.1)
-    proc.kill()
-    proc.wait(10)
-    pytest.fail(f"assay serve did not start:\n{log.read_text(errors='replace')}")
-
-
-def stop(running: Running) -> int:
-    running.proc.send_signal(signal.SIGTERM)
-    try:
-        return running.proc.wait(30)
-    except subprocess.TimeoutExpired:
-        running.proc.kill()
-        running.proc.wait(10)
-        raise
+from tests.support.cli import ROOT, assay, clean_env, start_serve, stop_serve
+from tests.support.ports import closed_port
+from tests.support.wait import wait_until
 
 
 @pytest.fixture
@@ -81,7 +24,7 @@ def home(tmp_path: Path) -> Path:
 
 
 def test_serve_fresh_clone_migrates_and_serves_over_http(home: Path) -> None:
-    running = start(home)
+    running = start_serve(home)
     try:
         database = home / ".local" / "share" / "assay" / "assay.db"
         with sqlite3.connect(database) as conn:  # migrated on first start
@@ -120,7 +63,7 @@ def test_serve_fresh_clone_migrates_and_serves_over_http(home: Path) -> None:
         assert upload.status_code == 201 and listed["total"] == 1
         assert detailed["status"] == "ok" and detailed["components"]["database"]["revision"]
     finally:
-        code = stop(running)
+        code = stop_serve(running)
     log = running.log.read_text()
     # uvicorn shuts down cleanly, then re-raises SIGTERM so the exit says why it stopped
     assert code in (0, -signal.SIGTERM) and "Application shutdown complete" in log, log
@@ -129,16 +72,18 @@ def test_serve_fresh_clone_migrates_and_serves_over_http(home: Path) -> None:
 
 
 def test_serve_workers_share_one_database(home: Path) -> None:
-    running = start(home, "--workers", "2", "--log-format", "json")
+    running = start_serve(home, "--workers", "2", "--log-format", "json")
     try:
         seen: set[str] = set()
-        deadline = time.monotonic() + 30
-        while len(seen) < 2 and time.monotonic() < deadline:
+
+        def both() -> bool:
             jobs = httpx.get(f"{running.url}/health/jobs", timeout=5).json()
-            seen |= {w["worker"] for w in jobs["workers"]}
-            time.sleep(0.2)
+            seen.update(w["worker"] for w in jobs["workers"])
+            return len(seen) >= 2
+
+        wait_until(both, 30, 0.2, lambda: running.log.read_text())
     finally:
-        code = stop(running)
+        code = stop_serve(running)
     assert len(seen) == 2, running.log.read_text()
     assert code in (0, -signal.SIGTERM)
     assert '"logger": "assay.server.access"' in running.log.read_text()
@@ -149,14 +94,14 @@ def test_serve_port_in_use_is_one_clear_error(home: Path) -> None:
         sock.bind(("127.0.0.1", 0))
         sock.listen(1)
         port = sock.getsockname()[1]
-        done = assay("serve", "--port", str(port), env=_env(home) | {"HOME": str(home)})
+        done = assay("serve", "--port", str(port), env=clean_env(home) | {"HOME": str(home)})
     assert done.returncode == 3, done.stderr
     assert f"cannot listen on 127.0.0.1:{port}: the port is in use" in done.stderr
     assert "Traceback" not in done.stderr
 
 
 def test_serve_bad_database_urls_are_clear_errors(home: Path) -> None:
-    env = _env(home)
+    env = clean_env(home)
     bad = assay("serve", "--database-url", "mysql://u@h/d", env=env)
     assert bad.returncode == 2 and "unsupported database 'mysql'" in bad.stderr
     port = closed_port()
@@ -173,7 +118,7 @@ def test_serve_bad_database_urls_are_clear_errors(home: Path) -> None:
 
 
 def test_serve_token_and_db_commands(home: Path) -> None:
-    env = _env(home)
+    env = clean_env(home)
     url = f"sqlite:///{home / 'data' / 'x.db'}"
     upgraded = assay("db", "upgrade", "--database-url", url, env=env)
     assert upgraded.returncode == 0 and "at migration 0002" in upgraded.stdout

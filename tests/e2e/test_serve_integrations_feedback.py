@@ -7,32 +7,30 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
-from tests.e2e.test_cli import ROOT
-from tests.e2e.test_serve import start, stop
-from tests.integration.http_service import HttpService
-from tests.integration.server.fake_github import start_fake
+from tests.support.cli import ROOT, start_serve, stop_serve
+from tests.support.fake_github import start_fake
+from tests.support.http_service import HttpService
+from tests.support.wait import wait_until
 
 GITHUB_TOKEN = "ghp_e2e_0123456789abcdefSECRET"
 
 
 def _until(fetch: Callable[[], dict[str, Any]], done: Callable[[dict[str, Any]], bool]) -> Any:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        value = fetch()
-        if done(value):
-            return value
-        time.sleep(0.1)
-    pytest.fail(f"never reached: last {value}")
+    last: list[dict[str, Any]] = [{}]
+
+    def reached() -> dict[str, Any] | None:
+        last[0] = fetch()
+        return last[0] if done(last[0]) else None
+
+    return wait_until(reached, 60, 0.1, lambda: f"last {last[0]}")
 
 
 def test_serve_checks_integrations_and_files_feedback_as_github_issues(tmp_path: Path) -> None:
@@ -68,7 +66,7 @@ def test_serve_checks_integrations_and_files_feedback_as_github_issues(tmp_path:
     )
     token_file = tmp_path / "github-token"
     token_file.write_text(GITHUB_TOKEN + "\n", encoding="utf-8")
-    running = start(
+    running = start_serve(
         tmp_path, "--config", str(settings), extra_env={"ASSAY_GITHUB_TOKEN_FILE": str(token_file)}
     )
     try:
@@ -105,7 +103,7 @@ def test_serve_checks_integrations_and_files_feedback_as_github_issues(tmp_path:
                 lambda r: r["status"] in ("created", "failed"),
             )
     finally:
-        code = stop(running)
+        code = stop_serve(running)
         service.stop()
         github.stop()
     assert "[STATUS] (503) == 200" in down["failed_conditions"]

@@ -8,15 +8,14 @@ import json
 import os
 import re
 import signal
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.e2e.test_cli import assay
-from tests.e2e.test_serve import Running, _env, start, stop
+from tests.support.cli import Running, assay, clean_env, start_serve, stop_serve
+from tests.support.wait import wait_until
 
 
 def scrape(url: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
@@ -31,14 +30,13 @@ def scrape(url: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
 
 def _workers(running: Running, count: int) -> list[str]:
     """The worker ids (host:pid:suffix) once ``count`` of them have a heartbeat."""
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+
+    def heartbeats() -> list[str] | None:
         jobs = httpx.get(f"{running.url}/health/jobs", timeout=5).json()
-        seen = [w["worker"] for w in jobs["workers"]]
-        if len(seen) >= count:
-            return seen
-        time.sleep(0.2)
-    raise AssertionError(running.log.read_text())
+        seen = [str(w["worker"]) for w in jobs["workers"]]
+        return seen if len(seen) >= count else None
+
+    return wait_until(heartbeats, 30, 0.2, lambda: running.log.read_text())
 
 
 def test_serve_metrics_of_two_workers_add_up(
@@ -48,7 +46,7 @@ def test_serve_metrics_of_two_workers_add_up(
     scratch.mkdir()
     monkeypatch.setenv("TMPDIR", str(scratch))  # where assay serve makes its metrics folder
     monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
-    running = start(tmp_path, "--workers", "2")
+    running = start_serve(tmp_path, "--workers", "2")
     try:
         assert next(p.name for p in scratch.iterdir()).startswith("assay-metrics-")
         _workers(running, 2)
@@ -57,10 +55,11 @@ def test_serve_metrics_of_two_workers_add_up(
         for _ in range(20):  # a new connection each: both workers answer some
             assert httpx.get(f"{running.url}/health", timeout=5).status_code == 200
         # a request is counted just after its response is sent: let the last one land
-        deadline = time.monotonic() + 10
-        while scrape(running.url)[("assay_http_requests_total", health)] < before + 20:
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
+        wait_until(
+            lambda: scrape(running.url)[("assay_http_requests_total", health)] >= before + 20,
+            10,
+            0.05,
+        )
         first, second = scrape(running.url), scrape(running.url)
         for samples in (first, second):  # whichever worker answers, the sums are the same
             assert samples[("assay_http_requests_total", health)] == before + 20
@@ -68,7 +67,7 @@ def test_serve_metrics_of_two_workers_add_up(
             ok = frozenset({"job": "database.heartbeat", "status": "ok"}.items())
             assert samples[("assay_job_runs_total", ok)] >= 2
     finally:
-        code = stop(running)
+        code = stop_serve(running)
     assert code in (0, -signal.SIGTERM)
     assert list(scratch.iterdir()) == [], "the metrics folder is removed at exit"
 
@@ -80,22 +79,25 @@ def test_serve_metrics_forget_a_killed_worker(
     folder.mkdir()
     (folder / "counter_123.db").write_bytes(b"stale values of an earlier run")
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(folder))
-    running = start(tmp_path, "--workers", "2")
+    running = start_serve(tmp_path, "--workers", "2")
     try:
         assert not (folder / "counter_123.db").exists(), "old values are cleared at start"
         victim = int(_workers(running, 2)[0].split(":")[1])
         os.kill(victim, signal.SIGKILL)
+
         # uvicorn starts a new worker; the dead one's pool no longer counts
-        deadline = time.monotonic() + 30
-        while True:
+        def forgotten() -> bool:
             limit = scrape(running.url)[("assay_db_pool_connections_max", frozenset())]
-            alive = [p for p in folder.glob("gauge_livesum_*.db")]
-            if limit == 2 * 15 and not (folder / f"gauge_livesum_{victim}.db").exists():
-                break
-            assert time.monotonic() < deadline, (limit, alive, running.log.read_text())
-            time.sleep(0.2)
+            return limit == 2 * 15 and not (folder / f"gauge_livesum_{victim}.db").exists()
+
+        wait_until(
+            forgotten,
+            30,
+            0.2,
+            lambda: f"{sorted(folder.iterdir())}\n{running.log.read_text()}",
+        )
     finally:
-        stop(running)
+        stop_serve(running)
     assert folder.is_dir(), "an operator's folder is kept"
 
 
@@ -104,11 +106,11 @@ def test_serve_console_traces_match_the_access_log(
 ) -> None:
     monkeypatch.setenv("OTEL_TRACES_EXPORTER", "console")
     monkeypatch.setenv("OTEL_BSP_SCHEDULE_DELAY", "100")
-    running = start(tmp_path, "--log-format", "json")
+    running = start_serve(tmp_path, "--log-format", "json")
     try:
         assert httpx.get(f"{running.url}/health/database", timeout=5).status_code == 200
     finally:
-        stop(running)
+        stop_serve(running)
     log = running.log.read_text()
     access = [
         json.loads(line)
@@ -127,7 +129,7 @@ def test_serve_console_traces_match_the_access_log(
 
 
 def test_serve_refuses_an_unknown_trace_exporter(tmp_path: Path) -> None:
-    done = assay("serve", env=_env(tmp_path) | {"OTEL_TRACES_EXPORTER": "zipkin"})
+    done = assay("serve", env=clean_env(tmp_path) | {"OTEL_TRACES_EXPORTER": "zipkin"})
     assert done.returncode == 2, done.stderr
     assert "OTEL_TRACES_EXPORTER: unknown exporter 'zipkin'" in done.stderr
     assert "Traceback" not in done.stderr

@@ -11,7 +11,7 @@ import pytest
 
 from assay.checks.aws import inventory
 from assay.checks.aws.inventory import Inventory
-from tests.integration.test_aws_resources import TRUST, zipped_handler
+from tests.support.aws import TRUST, zipped_handler
 
 Client = Callable[..., Any]
 EXTRA = {

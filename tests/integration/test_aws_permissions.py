@@ -11,7 +11,7 @@ import pytest
 
 from assay.checks.aws import inventory
 from assay.core.results import RunResult, Status
-from tests.integration.moto_process import EVERYTHING, Keys, MotoProcess
+from tests.support.moto_process import EVERYTHING, Keys, MotoProcess
 
 LIMITED = {
     "Version": "2012-10-17",

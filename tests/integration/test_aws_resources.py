@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import io
 import json
 import uuid
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +13,7 @@ import pytest
 import yaml
 
 from assay.core.results import RunResult, Status
+from tests.support.aws import TRUST, zipped_handler
 
 Writer = Callable[..., Path]
 Runner = Callable[..., RunResult]
@@ -28,23 +27,6 @@ TARGET = {
         "credentials": {"ops": {"access_key": "test", "secret_key": "test-secret"}},
     }
 }
-TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "lambda.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
-
-
-def zipped_handler() -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("index.py", "def handler(event, context):\n    return 1\n")
-    return buffer.getvalue()
 
 
 def make_bucket(aws: Client, name: str) -> str:

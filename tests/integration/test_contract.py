@@ -10,7 +10,7 @@ import pytest
 
 from assay.core.errors import SuiteError
 from assay.core.results import RunResult, Status, StepResult
-from tests.integration.contract_app import ContractService
+from tests.support.contract_app import ContractService
 
 Runner = Callable[..., RunResult]
 Writer = Callable[..., Path]

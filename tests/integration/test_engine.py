@@ -10,7 +10,7 @@ import pytest
 
 from assay.core.events import Event, RunFinished, RunStarted, StepFinished
 from assay.core.results import Phase, RunResult, Status
-from tests.integration.flaky import FlakyS3
+from tests.support.flaky import FlakyS3
 
 TARGET = """\
 targets:

@@ -20,7 +20,7 @@ from assay.config.variables import Variables
 from assay.core.checks import CheckCall
 from assay.core.errors import SuiteError, TargetUnreachable
 from assay.core.results import RunResult, Status, StepResult
-from tests.integration.http_service import (
+from tests.support.http_service import (
     API_KEY,
     PASSWORD,
     STATIC_TOKEN,

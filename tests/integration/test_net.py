@@ -18,14 +18,14 @@ from assay.config.variables import Variables
 from assay.core.checks import CHECKS, TARGETS, CheckCall, Observation
 from assay.core.errors import SuiteError
 from assay.core.results import Phase, RunResult, Status, StepResult
-from tests.integration.net_servers import (
+from tests.support.net_servers import (
     CertFiles,
     LocalDNS,
     PlainServer,
     TLSServer,
-    free_port,
     make_certificates,
 )
+from tests.support.ports import free_port
 
 DAY = 86400.0
 Runner = Callable[..., RunResult]

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from assay.core.results import RunResult, Status
-from tests.integration.moto_process import EVERYTHING, READ_ONLY, Keys, MotoProcess
+from tests.support.moto_process import EVERYTHING, READ_ONLY, Keys, MotoProcess
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from assay.core.results import Phase, RunResult, Status, StepResult
-from tests.integration.conftest import S3RVER_KEYS
+from tests.support.s3rver import S3RVER_KEYS
 
 PORTABLE = Path(__file__).parent / "suites" / "portable.yaml"
 ROOT = Path(__file__).resolve().parents[2]

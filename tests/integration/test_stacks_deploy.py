@@ -549,7 +549,7 @@ groups:
 def test_stacks_output_url_feeds_an_http_check(
     write_suite: Writer, run_suite: Runner, aws_client: Client
 ) -> None:
-    from tests.integration.http_service import HttpService
+    from tests.support.http_service import HttpService
 
     service = HttpService()
     try:

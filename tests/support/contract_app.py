@@ -14,7 +14,7 @@ from fastapi import FastAPI, File, Form, Path, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from tests.integration.http_service import HttpService
+from tests.support.http_service import HttpService
 
 
 class Item(BaseModel):

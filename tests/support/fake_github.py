@@ -21,7 +21,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from tests.integration.http_service import HttpService
+from tests.support.http_service import HttpService
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,12 @@ class Behaviour:
     inflight: int = 0
     peak: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+    delayed: dict[str, threading.Event] = field(default_factory=dict)  # marker -> arrived
+
+    def delay_arrival(self, marker: str) -> threading.Event:
+        """Set once a request that ``delay`` holds for ``marker`` has arrived."""
+        with self.lock:
+            return self.delayed.setdefault(marker, threading.Event())
 
 
 class FlakyS3:
@@ -73,6 +79,9 @@ class FlakyS3:
                         behaviour.swallow[swallow] -= 1
                 try:
                     if delay:
+                        for m in behaviour.delay:
+                            if m in self.path:
+                                behaviour.delay_arrival(m).set()
                         time.sleep(delay)
                     if drop:
                         self.close_connection = True

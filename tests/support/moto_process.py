@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 
 import boto3
 import httpx
 
+from tests.support.ports import free_port
+from tests.support.wait import wait_until
+
+# AWS authorises ListObjects and ListObjectsV2 with the IAM action s3:ListBucket; moto 5.2.6
+# (5.2.1 did not) checks the operation's own name instead (s3:ListObjectsV2), which AWS does
+# not know. Granting both keeps the policy right on AWS and working on either moto.
+MOTO_LIST_ACTIONS = ["s3:ListObjects", "s3:ListObjectsV2"]
 READ_ONLY = {
     "Version": "2012-10-17",
     "Statement": [
         {
             "Effect": "Allow",
-            "Action": ["s3:GetObject", "s3:ListBucket", "s3:ListAllMyBuckets"],
+            "Action": ["s3:GetObject", "s3:ListBucket", "s3:ListAllMyBuckets", *MOTO_LIST_ACTIONS],
             "Resource": "*",
         }
     ],
@@ -34,12 +39,6 @@ class Keys:
     secret_key: str
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 class MotoProcess:
     def __init__(self) -> None:
         self.port = free_port()
@@ -49,16 +48,20 @@ class MotoProcess:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"{self.url}/moto-api/", timeout=1)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline or self.proc.poll() is not None:
-                    self.close()
-                    raise RuntimeError("moto server process did not start") from None
-                time.sleep(0.1)
+        try:
+            wait_until(self._answers, 30, 0.1, "moto server process did not start")
+        except BaseException:
+            self.close()
+            raise
+
+    def _answers(self) -> bool:
+        if self.proc.poll() is not None:
+            raise RuntimeError(f"moto server process exited {self.proc.returncode}")
+        try:
+            httpx.get(f"{self.url}/moto-api/", timeout=1)
+        except httpx.TransportError:
+            return False
+        return True
 
     def user(self, name: str, policy: dict[str, object]) -> Keys:
         iam = boto3.client(

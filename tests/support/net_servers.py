@@ -6,7 +6,6 @@ Everything binds to 127.0.0.1 on a free port and stops cleanly (no ResourceWarni
 from __future__ import annotations
 
 import ipaddress
-import socket
 import socketserver
 import ssl
 import threading
@@ -229,10 +228,3 @@ class LocalDNS:
         self._server.stop()
         self._server.server.server_close()
         self._server.thread.join(5)
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on (closed right after choosing it)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])

@@ -1,4 +1,4 @@
-"""Layering rules from DESIGN.md, enforced: imports point downward only."""
+"""Layering rules from docs/architecture.md, enforced: imports point downward only."""
 
 from __future__ import annotations
 
@@ -60,3 +60,24 @@ def test_architecture_every_family_registers_kinds_and_a_target() -> None:
         assert kinds, f"{module.__name__} registers no check kind"
         assert info.name in TARGETS, f"{module.__name__} registers no target type"
         assert info.name in assay.checks.FAMILIES, f"{info.name} missing from FAMILIES"
+
+
+TESTS = Path(__file__).resolve().parents[1]
+
+
+def test_architecture_tests_share_helpers_only_through_support() -> None:
+    """A test module imports helpers from ``tests.support``, never from another test module
+    or a conftest (whose fixtures pytest provides by name)."""
+    bad = {}
+    for path in TESTS.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module]
+            wrong = [
+                n for n in names if n.startswith("tests.") and not n.startswith("tests.support")
+            ]
+            if wrong:
+                bad[str(path.relative_to(TESTS))] = wrong
+    assert not bad, f"import helpers from tests.support instead: {bad}"

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import json
-import sys
 import warnings
-from pathlib import Path
 from types import MappingProxyType, ModuleType
 from typing import Any
 
@@ -23,6 +20,7 @@ from assay.core.conditions import (
     Outcome,
     parse,
 )
+from tests.support.bench import load_bench
 
 # see test_loader_properties.py: keeps a hypothesis failure a plain failure under -W error
 with warnings.catch_warnings():
@@ -30,7 +28,6 @@ with warnings.catch_warnings():
     with contextlib.suppress(ImportError):
         import hypothesis.extra._patching  # noqa: F401
 
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "conditions.py"
 DOCUMENT: dict[str, Any] = {
     "status": "ok",
     "version": "1.4.2",
@@ -666,12 +663,7 @@ def test_evaluate_on_any_context_never_raises(text: str, ctx: dict[str, Any]) ->
 
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("assay_bench_conditions", BENCH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_bench("conditions")
 
 
 def test_bench_main_runs_briefly(bench: ModuleType, capsys: pytest.CaptureFixture[str]) -> None:

@@ -4,12 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import stat
-import subprocess
-import sys
-import textwrap
-import time
 from pathlib import Path
 from typing import Any
 
@@ -94,44 +89,6 @@ def test_spool_unreadable_line_in_the_middle_does_not_lose_the_rest(tmp_path: Pa
         f.write(json.dumps({"type": "results", "items": [item(1)]}).encode() + b"\n")
     state = read_spool(path)
     assert state.unreadable == 1 and [r["index"] for r in state.pending()] == [1]
-
-
-def test_spool_survives_kill_during_large_appends(tmp_path: Path) -> None:
-    """A real SIGKILL of a writer: whatever it left reads back as whole records only."""
-    writer = textwrap.dedent(
-        f"""
-        import sys
-        from pathlib import Path
-        from assay.cli.reporting.spool import Spool
-        spool = Spool.create(Path({str(tmp_path)!r}), "s1.r1", {HEADER!r})
-        n = 0
-        while True:
-            n += 1
-            big = {{"id": f"r1/g/test/{{n}}", "index": n, "message": "x" * 2_000_000}}
-            spool.append({{"type": "results", "items": [big]}})
-            if n == 2:
-                print("ready", flush=True)
-        """
-    )
-    proc = subprocess.Popen(
-        [sys.executable, "-c", writer], stdout=subprocess.PIPE, text=True, cwd=tmp_path
-    )
-    assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
-    time.sleep(0.05)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait(10)
-    proc.stdout.close()
-    path = tmp_path / "s1.r1.jsonl"
-    state = read_spool(path)
-    assert state.unreadable == 0
-    indexes = [r["index"] for r in state.pending()]
-    assert indexes == list(range(1, len(indexes) + 1)) and len(indexes) >= 2
-    spool = Spool.open(path)  # cuts any torn tail; appends go on from whole records
-    assert spool is not None
-    spool.append({"type": "acked", "ids": [f"r1/g/test/{n}" for n in indexes]})
-    spool.close()
-    after = read_spool(path)
-    assert after.torn == after.unreadable == 0 and after.pending() == []
 
 
 def test_spool_is_locked_by_its_writer(tmp_path: Path) -> None:

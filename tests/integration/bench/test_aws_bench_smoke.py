@@ -5,21 +5,13 @@ Only the structure of its figures is checked, never the timings.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 from types import ModuleType
 
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "aws_inventory.py"
+from tests.support.bench import load_bench
 
 
 def load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("assay_bench_aws_inventory", BENCH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_bench("aws_inventory")
 
 
 def test_aws_inventory_bench_prints_its_figures() -> None:

@@ -5,21 +5,13 @@ Only the structure of its figures is checked, never the timings.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
 
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "report_overhead.py"
+from tests.support.bench import load_bench
 
 
 def test_report_bench_runs_a_tiny_workload(capsys: pytest.CaptureFixture[str]) -> None:
-    spec = importlib.util.spec_from_file_location("assay_bench_report_overhead", BENCH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
+    module = load_bench("report_overhead")
     figures = module.main(["--steps", "8", "--concurrency", "2", "--repeat", "1"])
     out = capsys.readouterr().out
     assert figures["steps"] == 8 and len(figures["runs"]) == 1

@@ -5,26 +5,19 @@ Only the structure of its figures is checked, never the timings.
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
-from pathlib import Path
 from types import ModuleType
 
 import pytest
 
+from tests.support.bench import load_bench
+
 PHASES = ["PutObject", "GetObject", "DeleteObject"]
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "s3_engine.py"
 
 
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("assay_bench_s3_engine", BENCH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_bench("s3_engine")
 
 
 def test_plan_puts_then_gets_then_deletes_each_key_in_its_lane(bench: ModuleType) -> None:

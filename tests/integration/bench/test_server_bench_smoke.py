@@ -6,26 +6,19 @@ Only the structure of its figures is checked, never the timings.
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import psycopg
 import pytest
 
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "server_load.py"
+from tests.support.bench import load_bench
 
 
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("assay_bench_server_load", BENCH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_bench("server_load")
 
 
 def test_percentiles_pick_the_nearest_rank(bench: ModuleType) -> None:

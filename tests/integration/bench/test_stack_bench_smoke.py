@@ -6,21 +6,14 @@ nothing itself. Only the structure of the figures is checked, never the timings.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "stack_cycle.py"
+from tests.support.bench import load_bench
 
 
 def load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("assay_bench_stack_cycle", BENCH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_bench("stack_cycle")
 
 
 def test_stack_cycle_bench_prints_every_phase_and_the_ratio(cdk_assembly: Path) -> None:

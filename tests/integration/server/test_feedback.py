@@ -5,7 +5,6 @@ attachments checked, and the GitHub token kept secret."""
 from __future__ import annotations
 
 import logging
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -18,9 +17,9 @@ import pytest
 from assay.server.db.tables import FeedbackIssue, utcnow
 from assay.server.feedback import delivery, store
 from assay.server.jobs import JobContext
-from tests.integration.server.conftest import Served, assert_error, settings_for, step
-from tests.integration.server.fake_github import FakeGitHub, Plan, start_fake
-from tests.integration.server.test_sessions import _create
+from tests.support.fake_github import FakeGitHub, Plan, start_fake
+from tests.support.server import Served, assert_error, create_session, settings_for, step
+from tests.support.wait import wait_until
 
 TOKEN = "ghp_fake0123456789abcdefTOKEN"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(64)
@@ -65,14 +64,17 @@ def submit(
 
 
 def wait_for(served: Served, feedback_id: str, status: str) -> dict[str, Any]:
-    deadline = time.monotonic() + 30
+    seen: dict[str, Any] = {}
     with served.client("viewer") as http:
-        while time.monotonic() < deadline:
-            report = http.get(f"/api/v1/feedback/{feedback_id}").json()
-            if report["status"] == status:
-                return dict(report)
-            time.sleep(0.05)
-    pytest.fail(f"feedback {feedback_id} never became {status}: {report}")
+
+        def reached() -> bool:
+            seen.update(http.get(f"/api/v1/feedback/{feedback_id}").json())
+            return bool(seen["status"] == status)
+
+        wait_until(
+            reached, 30, 0.05, lambda: f"feedback {feedback_id} never became {status}: {seen}"
+        )
+    return seen
 
 
 def test_feedback_becomes_a_github_issue(fed: Setup) -> None:
@@ -92,7 +94,7 @@ def test_feedback_becomes_a_github_issue(fed: Setup) -> None:
 
 
 def test_feedback_links_a_session_and_a_result(fed: Setup) -> None:
-    session = _create(fed.served, f"env-{uuid.uuid4().hex[:8]}")
+    session = create_session(fed.served, f"env-{uuid.uuid4().hex[:8]}")
     with fed.served.client("runner") as http:
         http.post(f"/api/v1/sessions/{session['id']}/results", json={"results": [step(0)]})
     result_id = "suite.yaml::objects/test/0"
@@ -161,7 +163,7 @@ def test_feedback_bad_fields_are_422_naming_the_field(fed: Setup) -> None:
     assert_error(no_session, 422, "validation_error", "body.session_id")
     alone = submit(fed.served, result_id="r1")
     assert_error(alone, 422, "validation_error", "body.result_id")
-    session = _create(fed.served, f"env-{uuid.uuid4().hex[:8]}")
+    session = create_session(fed.served, f"env-{uuid.uuid4().hex[:8]}")
     unknown = submit(fed.served, session_id=str(session["id"]), result_id="nope")
     assert_error(unknown, 422, "validation_error", "body.result_id")
 

@@ -12,8 +12,8 @@ import pytest
 from assay.server.db.migrate import head_revision
 from assay.server.jobs import Job, JobRegistry
 from assay.server.jobs.registry import JobContext
-from tests.integration.server.conftest import Served, settings_for
-from tests.integration.server.test_sessions import _create
+from tests.support import ports
+from tests.support.server import Served, create_session, settings_for
 
 
 def test_health_is_public_and_alive(server: Served) -> None:
@@ -79,7 +79,7 @@ def test_health_database_is_503_when_the_database_is_down(
         jobs_enabled=False,
     )
     app = create_app(settings)
-    from tests.integration.http_service import HttpService
+    from tests.support.http_service import HttpService
 
     service = HttpService(app=app, lifespan="on")
     try:
@@ -103,9 +103,7 @@ def test_health_database_is_503_when_the_database_is_down(
 
 @pytest.fixture
 def free_port() -> int:
-    from tests.integration.conftest import free_port as pick
-
-    return pick()
+    return ports.free_port()
 
 
 def test_health_openapi_and_docs_are_served(server: Served) -> None:
@@ -135,7 +133,7 @@ def test_health_openapi_and_docs_are_served(server: Served) -> None:
 
 def test_health_does_not_need_sessions(server: Served, env: str) -> None:
     # a write right before a health check must not disturb it (one writer at a time on SQLite)
-    _create(server, env)
+    create_session(server, env)
     with server.client() as http:
         assert http.get("/health/database").json()["status"] == "ok"
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 import os
-import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -25,8 +24,9 @@ from assay.server import create_app, load_settings
 from assay.server.db.tables import IntegrationCheck, utcnow
 from assay.server.integrations import Health, store
 from assay.server.jobs import JobContext, JobRegistry, JobRunner, leases
-from tests.integration.http_service import HttpService
-from tests.integration.server.conftest import Served, assert_error, settings_for
+from tests.support.http_service import HttpService
+from tests.support.server import Served, assert_error, settings_for
+from tests.support.wait import wait_until
 
 SECRET = "itest-bearer-5f1d0c9a7e"  # the credential of the 'secured' integration
 
@@ -264,13 +264,13 @@ def test_integrations_the_scheduler_shows_an_outage_at_the_next_check_and_the_re
 
 
 def wait_for(served: Served, name: str, status: str, deadline_s: float = 30.0) -> None:
-    deadline = time.monotonic() + deadline_s
     with served.client("viewer") as http:
-        while time.monotonic() < deadline:
-            if http.get(f"/api/v1/integrations/{name}").json()["status"] == status:
-                return
-            time.sleep(0.05)
-    pytest.fail(f"integration {name} never became {status}")
+        wait_until(
+            lambda: http.get(f"/api/v1/integrations/{name}").json()["status"] == status,
+            deadline_s,
+            0.05,
+            f"integration {name} never became {status}",
+        )
 
 
 def test_integrations_credentials_never_reach_responses_or_logs(
@@ -319,9 +319,7 @@ def test_integrations_checks_are_singleton_jobs_across_workers(integrated: Serve
     ]
     # the server's own worker runs the check at start and holds the lease for an interval
     own = context.runner.states["integration:port"]
-    deadline = time.monotonic() + 30
-    while own.runs == 0 and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: own.runs > 0, 30, 0.05, "the server's own check never ran")
     assert own.last_status == "ok"
     for runner in others:
         runner.run_once(job)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from assay.core.results import Phase, RunResult, Status, StepResult
 from assay.report.junit import render_junit
-from tests.integration.server.conftest import Served, assert_error
+from tests.support.server import Served, assert_error
 
 PYTEST_REPORT = b"""<?xml version="1.0" encoding="utf-8"?>
 <testsuites><testsuite name="pytest" errors="1" failures="1" skipped="1" tests="4"

@@ -13,7 +13,8 @@ import pytest
 from prometheus_client.openmetrics.parser import text_string_to_metric_families as parse_om
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.integration.server.conftest import Served, assert_error, settings_for, step
+from tests.support.server import Served, assert_error, settings_for, step
+from tests.support.wait import wait_until
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
@@ -39,14 +40,14 @@ def value(samples: Samples, name: str, **labels: str) -> float:
 
 
 def settled(served: Served, done: Callable[[Samples], bool]) -> Samples:
-    """A scrape once ``done`` holds (or after 10 s): a request is counted just after its
-    response is sent, so the client can be a little ahead of the counters."""
-    deadline = time.monotonic() + 10
-    samples = scrape(served)
-    while not done(samples) and time.monotonic() < deadline:
-        time.sleep(0.02)
+    """A scrape once ``done`` holds: a request is counted just after its response is sent,
+    so the client can be a little ahead of the counters."""
+
+    def ready() -> Samples | None:
         samples = scrape(served)
-    return samples
+        return samples if done(samples) else None
+
+    return wait_until(ready, 10, 0.02, lambda: f"counters never settled: {scrape(served)}")
 
 
 def test_metrics_count_requests_by_route_template_and_status(server: Served, env: str) -> None:
@@ -139,13 +140,8 @@ def test_metrics_rate_limited_requests(tmp_path: Path, serve: Callable[..., Serv
 def test_metrics_jobs_runs_and_last_success(tmp_path: Path, serve: Callable[..., Served]) -> None:
     started = time.time()
     served = serve(settings_for(f"sqlite:///{tmp_path / 'j.db'}", heartbeat_interval=0.2))
-    deadline = time.monotonic() + 30
-    samples = scrape(served)
     job = {"job": "database.heartbeat"}
-    while value(samples, "assay_job_runs_total", status="ok", **job) < 2:
-        assert time.monotonic() < deadline, samples
-        time.sleep(0.1)
-        samples = scrape(served)
+    samples = settled(served, lambda s: value(s, "assay_job_runs_total", status="ok", **job) >= 2)
     assert value(samples, "assay_job_last_success_timestamp_seconds", **job) >= started
     assert value(samples, "assay_job_duration_seconds_count", **job) >= 2
     assert value(samples, "assay_job_runs_total", status="failed", **job) == 0

@@ -22,10 +22,10 @@ from assay.core.events import StepFinished
 from assay.core.results import Phase, Status, StepResult
 from assay.engine import RunOptions, run_suites
 from assay.engine.retry import RetryPolicy
-from tests.integration.conftest import free_port
-from tests.integration.flaky import FlakyS3
-from tests.integration.http_service import HttpService
-from tests.integration.server.conftest import Served, settings_for
+from tests.support.flaky import FlakyS3
+from tests.support.http_service import HttpService
+from tests.support.ports import free_port
+from tests.support.server import Served, settings_for
 
 FAST = RetryPolicy(max_attempts=0, base_delay=0.05, max_delay=0.2, jitter=False)
 

@@ -8,7 +8,7 @@ import threading
 from datetime import UTC, datetime
 
 from assay.core.results import Phase, Status, StepResult
-from tests.integration.server.conftest import Served, assert_error, step
+from tests.support.server import Served, assert_error, step
 
 
 def _session(server: Served, env: str) -> str:

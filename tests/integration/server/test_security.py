@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from assay.server import create_app, tokens
-from tests.integration.server.conftest import Served, assert_error, settings_for, step
+from tests.support.server import Served, assert_error, settings_for, step
+from tests.support.wait import wait_until
 
 
 @pytest.fixture
@@ -124,11 +124,13 @@ def test_security_request_logs_name_the_token_id_never_the_token(
         http.get(f"/api/v1/sessions/{sid}")
     assert response.headers["x-request-id"] == "trace-123"
     # the line is written just after the response is sent: wait for it
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and not any(
-        getattr(r, "route", "") == "/api/v1/sessions/{session_id}" for r in access_records
-    ):
-        time.sleep(0.01)
+    wait_until(
+        lambda: any(
+            getattr(r, "route", "") == "/api/v1/sessions/{session_id}" for r in access_records
+        ),
+        10,
+        0.01,
+    )
     records = [r for r in access_records if r.name == "assay.server.access"]
     create = next(r for r in records if getattr(r, "request_id", "") == "trace-123")
     assert create.route == "/api/v1/sessions" and create.method == "POST"  # type: ignore[attr-defined]
@@ -166,7 +168,7 @@ def test_security_unhandled_errors_are_500_in_the_error_format(
 def test_security_database_password_never_reaches_logs(
     serve: Callable[..., Served], access_records: list[logging.LogRecord]
 ) -> None:
-    from tests.integration.conftest import free_port
+    from tests.support.ports import free_port
 
     settings = settings_for(
         f"postgresql://assay:pa55-w0rd-xyz@127.0.0.1:{free_port()}/x",
@@ -174,7 +176,7 @@ def test_security_database_password_never_reaches_logs(
         jobs_enabled=False,
     )
     app = create_app(settings)
-    from tests.integration.http_service import HttpService
+    from tests.support.http_service import HttpService
 
     service = HttpService(app=app, lifespan="on")
     try:

@@ -5,14 +5,7 @@ from __future__ import annotations
 import threading
 import uuid
 
-from tests.integration.server.conftest import Served, assert_error
-
-
-def _create(server: Served, env: str, **body: object) -> dict[str, object]:
-    with server.client("runner") as http:
-        response = http.post("/api/v1/sessions", json={"environment": env} | body)
-    assert response.status_code == 201, response.text
-    return dict(response.json())
+from tests.support.server import Served, assert_error, create_session
 
 
 def test_sessions_create_returns_the_session(server: Served, env: str) -> None:
@@ -36,7 +29,7 @@ def test_sessions_create_returns_the_session(server: Served, env: str) -> None:
 
 def test_sessions_create_is_idempotent_with_a_client_id(server: Served, env: str) -> None:
     client_id = f"run-{uuid.uuid4().hex}"[:40]
-    first = _create(server, env, id=client_id, name="first")
+    first = create_session(server, env, id=client_id, name="first")
     with server.client("runner") as http:
         again = http.post(
             "/api/v1/sessions", json={"environment": env, "id": client_id, "name": "retry"}
@@ -113,7 +106,7 @@ def test_sessions_need_a_token(server: Served) -> None:
 
 
 def test_sessions_writes_need_the_runner_role(server: Served, env: str) -> None:
-    session = _create(server, env)
+    session = create_session(server, env)
     with server.client("viewer") as http:
         create = http.post("/api/v1/sessions", json={"environment": env})
         patch = http.patch(f"/api/v1/sessions/{session['id']}", json={"status": "passed"})
@@ -126,7 +119,7 @@ def test_sessions_writes_need_the_runner_role(server: Served, env: str) -> None:
 
 
 def test_sessions_get_returns_one_or_404(server: Served, env: str) -> None:
-    session = _create(server, env)
+    session = create_session(server, env)
     with server.client("viewer") as http:
         found = http.get(f"/api/v1/sessions/{session['id']}")
         missing = http.get("/api/v1/sessions/no-such-session")
@@ -137,7 +130,7 @@ def test_sessions_get_returns_one_or_404(server: Served, env: str) -> None:
 
 
 def test_sessions_patch_changes_fields_and_stamps_finished(server: Served, env: str) -> None:
-    session = _create(server, env, labels={"a": "1"})
+    session = create_session(server, env, labels={"a": "1"})
     path = f"/api/v1/sessions/{session['id']}"
     with server.client("runner") as http:
         patched = http.patch(path, json={"status": "passed", "labels": {"b": "2"}})
@@ -152,7 +145,7 @@ def test_sessions_patch_changes_fields_and_stamps_finished(server: Served, env: 
 
 
 def test_sessions_patch_rejects_bad_bodies_and_missing_sessions(server: Served, env: str) -> None:
-    session = _create(server, env)
+    session = create_session(server, env)
     path = f"/api/v1/sessions/{session['id']}"
     with server.client("runner") as http:
         bad_status = http.patch(path, json={"status": "finished"})
@@ -171,10 +164,10 @@ def test_sessions_patch_rejects_bad_bodies_and_missing_sessions(server: Served, 
 
 def test_sessions_list_filters_and_paginates(server: Served, env: str) -> None:
     ids = [
-        _create(server, env, status=s, labels={"team": t})["id"]
+        create_session(server, env, status=s, labels={"team": t})["id"]
         for s, t in [("running", "a"), ("passed", "b"), ("failed", "a"), ("passed", "a")]
     ]
-    _create(server, f"{env}-other")
+    create_session(server, f"{env}-other")
     with server.client("viewer") as http:
         everything = http.get("/api/v1/sessions", params={"environment": env}).json()
         passed = http.get(

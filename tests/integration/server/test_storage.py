@@ -23,8 +23,8 @@ from assay.server.db.tables import Base, JobLease, Result, RunSession, utcnow
 from assay.server.jobs import Job, JobContext, JobRegistry, JobRunner, leases
 from assay.server.schemas import SessionCreate
 from assay.server.store import sessions
-from tests.integration.server.conftest import settings_for
-from tests.integration.server.writers import write_many
+from tests.support.server import settings_for
+from tests.support.writers import write_many
 
 
 @pytest.fixture
@@ -172,7 +172,7 @@ def test_storage_job_registry_rejects_duplicates() -> None:
 
 
 def test_storage_errors_are_translated_at_one_boundary(tmp_path: Path) -> None:
-    from tests.integration.conftest import free_port
+    from tests.support.ports import free_port
 
     down = Database(f"postgresql://assay:s3cret-pass@127.0.0.1:{free_port()}/x")
     with pytest.raises(OperationalError) as caught, down.read() as session:

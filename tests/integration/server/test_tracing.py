@@ -4,7 +4,6 @@ span, its database calls and an outbound httpx call share one trace; tokens neve
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,8 +19,9 @@ from opentelemetry.trace import SpanKind, format_trace_id
 
 from assay.server import create_app
 from assay.server.tracing import RedactingExporter
-from tests.integration.http_service import HttpService
-from tests.integration.server.conftest import Served, settings_for, step
+from tests.support.http_service import HttpService
+from tests.support.server import Served, settings_for, step
+from tests.support.wait import wait_until
 
 
 @dataclass
@@ -92,25 +92,29 @@ def access_records() -> Iterator[list[logging.LogRecord]]:
 
 def _access_line(records: list[logging.LogRecord], method: str, route: str) -> logging.LogRecord:
     """The access line of that request (written just after the response: wait for it)."""
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        for record in records:
-            if getattr(record, "method", "") == method and getattr(record, "route", "") == route:
-                return record
-        time.sleep(0.01)
-    raise AssertionError(f"no access line for {method} {route}")
+
+    def line() -> logging.LogRecord | None:
+        return next(
+            (
+                r
+                for r in records
+                if getattr(r, "method", "") == method and getattr(r, "route", "") == route
+            ),
+            None,
+        )
+
+    return wait_until(line, 10, 0.01, f"no access line for {method} {route}")
 
 
 def _server_span(traced: Traced, name: str) -> tuple[ReadableSpan, list[ReadableSpan]]:
     """The request's server span and every span so far; the server span ends just after
     the response is sent, so wait for it."""
-    deadline = time.monotonic() + 10
-    while True:
-        spans = traced.spans()
-        found = [s for s in spans if s.kind == SpanKind.SERVER and s.name == name]
-        if found or time.monotonic() > deadline:
-            break
-        time.sleep(0.01)
+
+    def server_spans() -> list[ReadableSpan]:
+        return [s for s in traced.spans() if s.kind == SpanKind.SERVER and s.name == name]
+
+    found = wait_until(server_spans, 10, 0.01, lambda: str([s.name for s in traced.spans()]))
+    spans = traced.spans()
     assert len(found) == 1, [s.name for s in spans]
     return found[0], spans
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.server.conftest import Served, assert_error, step
+from tests.support.server import Served, assert_error, step
 
 JSON = {"Content-Type": "application/json"}
 
