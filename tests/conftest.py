@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import textwrap
 import uuid
 from collections.abc import Callable, Iterator
@@ -38,8 +39,14 @@ EXAMPLE_CDK_APP = Path(__file__).resolve().parents[1] / "examples" / "cdk-app"
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Once per test run (not in xdist workers, which inherit the environment): make sure a
-    PostgreSQL answers, starting a throw-away one when none does and the binaries are here."""
+    """SIGINT as in a terminal; and once per test run (not in xdist workers, which inherit
+    the environment) a PostgreSQL that answers, a throw-away one when none does and the
+    binaries are here."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        # started in the background by a shell without job control, which ignores SIGINT in
+        # what it starts; children inherit an ignored signal, and the Ctrl-C tests need
+        # theirs to arrive as it does in a terminal
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     if hasattr(config, "workerinput"):
         return
     server = postgres.ensure()
