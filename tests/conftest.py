@@ -25,6 +25,7 @@ from moto.server import ThreadedMotoServer
 import assay.checks  # noqa: F401  (registers check kinds)
 from assay.config.loader import load_suite
 from assay.config.variables import Variables
+from assay.core import secrets
 from assay.core.results import RunResult
 from assay.engine import RunOptions, run_suites
 from tests.support import postgres
@@ -65,6 +66,16 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 THROW_AWAY = pytest.StashKey[postgres.ThrowAway]()
+
+
+@pytest.fixture(autouse=True)
+def _secrets_stay_with_their_test() -> Iterator[None]:
+    """The secret registry is process-wide: what a test registers (a suite's credentials,
+    random ones from hypothesis) is forgotten after it, so it cannot mask another test's
+    output in the same worker. Secrets of the fixtures it uses were registered before."""
+    saved = secrets.registered()
+    yield
+    secrets.restore(saved)
 
 
 @pytest.fixture(scope="session")
