@@ -31,6 +31,7 @@ from assay.core.condition_values import (
     judge,
     number,
 )
+from assay.core.condition_values import shown as show_value
 from assay.core.registry import suggest
 
 __all__ = [
@@ -97,6 +98,11 @@ class Outcome:
         outcome = cls(ok)
         outcome._condition, outcome._value, outcome._note = condition, value, note
         return outcome
+
+    @property
+    def shown(self) -> str | None:
+        """The value judged, as the text shows it (None for an outcome given as text)."""
+        return None if self._condition is None else show_value(self._value, self._note)
 
     @property
     def text(self) -> str:

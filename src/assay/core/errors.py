@@ -17,6 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from assay.core.failures import Failure, render
+
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -90,10 +92,15 @@ class TargetUnreachable(RuntimeFault):
 
 @dataclass
 class CheckFailure(Exception):
-    """The target answered, but not as expected. ``details`` lands in the result."""
+    """The target answered, but not as expected: each way as a ``Failure`` (data), and the
+    message rendered from them. ``details`` lands in the result."""
 
-    message: str
+    failures: list[Failure]
     details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def message(self) -> str:
+        return render(self.failures)
 
     def __str__(self) -> str:
         return self.message
