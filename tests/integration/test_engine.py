@@ -6,10 +6,14 @@ import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
-from assay.core.events import Event, RunFinished, RunStarted, StepFinished
+from assay.config.loader import load_suite
+from assay.config.variables import Variables
+from assay.core.events import Event, RunFinished, RunStarted, StepFinished, StepStarted
 from assay.core.results import Phase, RunResult, Status
+from assay.engine import OpenTargets, RunOptions, run_suites
 from tests.support.flaky import FlakyS3
 
 TARGET = """\
@@ -291,3 +295,68 @@ groups:
     assert isinstance(events[-1], RunFinished) and events[-1].run is run
     finished = [e.result for e in events if isinstance(e, StepFinished)]
     assert finished == run.results and len(finished) == 3
+
+
+# --- a long-lived caller: targets kept across runs, cancellation, events -----------------
+
+
+def test_engine_kept_targets_serve_several_runs_and_close_once(
+    write_suite: Callable[..., Path],
+) -> None:
+    """A kept target (here an embedded moto server) serves both runs and stays up between
+    them; closing the set stops it, once."""
+    path = write_suite("""\
+targets:
+  store: {type: s3, endpoint: embedded}
+groups:
+  - name: make
+    test: [{s3.CreateBucket: {Bucket: kept-bucket}}]
+  - name: find
+    test: [{s3.HeadBucket: {Bucket: kept-bucket}}]
+""")
+    suite = load_suite(path, Variables(run_id="kept"))
+    with OpenTargets.open([suite], 4) as targets:
+        store = targets.get(suite, "store")
+        url = store.describe()["endpoint"]
+        first = run_suites([suite], RunOptions(groups=["make"]), targets=targets)
+        assert httpx.get(url, timeout=5).status_code == 200  # still serving between runs
+        again = run_suites([suite], RunOptions(groups=["find"]), targets=targets)
+        assert targets.get(suite, "store") is store
+    assert [r.status for r in first.results + again.results] == [Status.PASSED] * 2
+    with pytest.raises(httpx.TransportError):
+        httpx.get(url, timeout=5)  # closed with the set, not after each run
+
+
+def test_engine_cancel_runs_the_step_in_flight_skips_the_rest_and_still_cleans_up(
+    flaky: FlakyS3, write_suite: Callable[..., Path], run_suite: Runner
+) -> None:
+    flaky.behaviour.delay["slow-key"] = 1.0
+    path = write_suite(
+        TARGET
+        + """\
+groups:
+  - name: g
+    before: [{s3.CreateBucket: {Bucket: "cancel-${run.id}"}}]
+    test:
+      - s3.PutObject: {Bucket: "cancel-${run.id}", Key: slow-key, Body: x}
+      - s3.PutObject: {Bucket: "cancel-${run.id}", Key: never, Body: x}
+    after: [{s3.empty_bucket: {Bucket: "cancel-${run.id}"}}]
+"""
+    )
+    options = RunOptions()
+    seen: list[Event] = []
+
+    def listener(event: Event) -> None:
+        seen.append(event)
+        if isinstance(event, StepStarted) and event.phase is Phase.TEST and event.index == 1:
+            options.cancel.set()  # as a server does on shutdown or a monitor's deadline
+
+    suite = load_suite(path, Variables(run_id=options.run_id, overrides={"ENDPOINT": flaky.url}))
+    run = run_suites([suite], options, [listener])
+    got = [(r.phase, r.index, r.status, r.message) for r in run.results]
+    assert got[1][:3] == (Phase.TEST, 1, Status.PASSED)
+    assert got[2] == (Phase.TEST, 2, Status.SKIPPED, "skipped: run cancelled")
+    assert got[3][:3] == (Phase.AFTER, 1, Status.PASSED)
+    assert run.interrupted and not run.ok
+    assert isinstance(seen[0], RunStarted) and isinstance(seen[-1], RunFinished)
+    assert sum(isinstance(e, StepFinished) for e in seen) == 4

@@ -73,9 +73,6 @@ class EventBus:
         self._listeners = list(listeners or [])
         self._lock = threading.Lock()
 
-    def subscribe(self, listener: Listener) -> None:
-        self._listeners.append(listener)
-
     def emit(self, event: Event) -> None:
         with self._lock:
             for listener in self._listeners:

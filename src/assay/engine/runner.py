@@ -1,7 +1,11 @@
-"""Running suites: groups sequential or concurrent, phases, fail-fast, Ctrl-C.
+"""Running suites: groups sequential or concurrent, phases, fail-fast, Ctrl-C, cancellation.
 
 The ``after`` phase of a group that started always runs: when ``before`` fails, when a test
-fails under ``--fail-fast``, and when the run is interrupted. A second Ctrl-C abandons them.
+fails under ``--fail-fast``, and when the run is interrupted or cancelled. A second Ctrl-C
+abandons them.
+
+A long-lived caller (the server) keeps targets open across runs (``OpenTargets``, passed as
+``targets``), cancels a run through ``RunOptions.cancel`` and listens to the run's events.
 """
 
 from __future__ import annotations
@@ -13,8 +17,6 @@ from datetime import UTC, datetime
 
 from assay.config.models import Group, Step, Suite
 from assay.config.variables import new_run_id
-from assay.core.checks import TARGETS, Target
-from assay.core.errors import AssayError, RuntimeFault
 from assay.core.events import (
     EventBus,
     GroupFinished,
@@ -27,8 +29,8 @@ from assay.core.events import (
     StepStarted,
 )
 from assay.core.results import Phase, RunResult, Status, StepResult
-from assay.core.secrets import redact
 from assay.engine.step import GroupScope, StepExecutor
+from assay.engine.targets import OpenTargets, target_names
 
 DEFAULT_PARALLEL = 4
 
@@ -41,6 +43,8 @@ class RunOptions:
     fail_fast: bool = False
     run_id: str = field(default_factory=new_run_id)
     approvals: tuple[str, ...] = ()  # --approve: patterns of approved destructive changes
+    # set by the caller to cancel the run: nothing new starts, after phases still run
+    cancel: threading.Event = field(default_factory=threading.Event)
 
 
 def selected(suites: list[Suite], names: list[str]) -> list[tuple[Suite, Group]]:
@@ -56,11 +60,13 @@ class Runner:
         suites: list[Suite],
         options: RunOptions | None = None,
         listeners: list[Listener] | None = None,
+        targets: OpenTargets | None = None,
     ) -> None:
         self.suites = suites
         self.options = options or RunOptions()
         self.bus = EventBus(listeners)
-        self.cancel = threading.Event()
+        self.kept = targets  # the caller's, left open after the run
+        self.cancel = self.options.cancel
         self.stop = threading.Event()  # fail-fast tripped
         self._lock = threading.Lock()
         self.workers = DEFAULT_PARALLEL
@@ -86,7 +92,10 @@ class Runner:
         self.workers = workers
         total = sum(len(g.before) + len(g.test) + len(g.after) for _, g in pairs)
         self.bus.emit(RunStarted(self.run_result.run_id, tuple(self.run_result.suites), total))
-        targets = self._open_targets(pairs, workers)
+        if self.kept is not None and all(self.kept.covers(s, g) for s, g in pairs):
+            targets = self.kept
+        else:
+            targets = OpenTargets.open(self.suites, workers, pairs)
         group_threads = workers if concurrent_groups else 1
         lanes = workers if any(g.parallel and len(g.test) > 1 for _, g in pairs) else 1
         executor = StepExecutor(
@@ -105,7 +114,10 @@ class Runner:
         finally:
             pool.shutdown(wait=False, cancel_futures=True)
             executor.close()
-            self._close_targets(targets)
+            if targets is not self.kept:
+                targets.close()
+            if self.cancel.is_set():
+                self.run_result.interrupted = True
             self.run_result.finished_at = datetime.now(UTC)
             self.bus.emit(RunFinished(self.run_result))
         return self.run_result
@@ -132,35 +144,6 @@ class Runner:
                     self.bus.emit(RunInterrupted("abandoned the remaining after phases"))
                     return
 
-    def _open_targets(
-        self, pairs: list[tuple[Suite, Group]], workers: int
-    ) -> dict[tuple[str, str], Target]:
-        opened: dict[tuple[str, str], Target] = {}
-        needed = {(s.path, name) for s, g in pairs for name in _target_names(s, g)}
-        try:
-            for suite in self.suites:
-                for name, settings in suite.targets.items():
-                    if (suite.path, name) not in needed:
-                        continue
-                    target_type = TARGETS.get(settings.type)
-                    assert target_type is not None
-                    opened[(suite.path, name)] = target_type.open(name, settings, workers)
-        except AssayError:
-            self._close_targets(opened)
-            raise
-        except Exception as exc:
-            self._close_targets(opened)
-            raise RuntimeFault(redact(f"could not open target: {exc}")) from None
-        return opened
-
-    @staticmethod
-    def _close_targets(targets: dict[tuple[str, str], Target]) -> None:
-        for target in targets.values():
-            try:
-                target.close()
-            except Exception:  # noqa: S112 - closing is best effort; results are already in
-                continue
-
     def _record(self, result: StepResult) -> None:
         with self._lock:
             self.run_result.results.append(result)
@@ -178,13 +161,14 @@ class Runner:
 
     def _halted(self) -> str | None:
         if self.cancel.is_set():
-            return "skipped: run interrupted"
+            how = "interrupted" if self.run_result.interrupted else "cancelled"
+            return f"skipped: run {how}"
         if self.stop.is_set():
             return "skipped: --fail-fast after an earlier failure"
         return None
 
     def _group(self, executor: StepExecutor, suite: Suite, group: Group) -> None:
-        scope = GroupScope(suite, group, _target_names(suite, group)[0])
+        scope = GroupScope(suite, group, target_names(suite, group)[0])
         halted = self._halted()
         if halted:
             for phase, steps in group.phases():
@@ -241,15 +225,12 @@ class Runner:
         self._record(scope.result(phase, index, step, Status.SKIPPED, message=why))
 
 
-def _target_names(suite: Suite, group: Group) -> list[str]:
-    names = [group.target or next(iter(suite.targets))]
-    for _, steps in group.phases():
-        names += [s.target for s in steps if s.target]
-    return names
-
-
 def run_suites(
-    suites: list[Suite], options: RunOptions | None = None, listeners: list[Listener] | None = None
+    suites: list[Suite],
+    options: RunOptions | None = None,
+    listeners: list[Listener] | None = None,
+    targets: OpenTargets | None = None,
 ) -> RunResult:
-    """Run ``suites`` and return the results (the library entry point)."""
-    return Runner(suites, options, listeners).run()
+    """Run ``suites`` and return the results (the library entry point); with ``targets``
+    (``OpenTargets.open``), the run uses those and leaves them open for the next."""
+    return Runner(suites, options, listeners, targets).run()

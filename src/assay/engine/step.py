@@ -13,13 +13,14 @@ import jmespath
 
 from assay.config.models import Expectation, Group, Step, Suite
 from assay.config.variables import VariableError, resolve_outputs
-from assay.core.checks import CHECKS, CheckCall, Observation, Target
+from assay.core.checks import CHECKS, CheckCall, Observation
 from assay.core.errors import CheckFailure
 from assay.core.failures import Part, failure, render
 from assay.core.results import Phase, Status, StepResult
 from assay.core.secrets import redact, redact_data, redact_failure
 from assay.engine.expect import describe_outcome, evaluate
 from assay.engine.retry import RetryPolicy, should_retry
+from assay.engine.targets import OpenTargets
 
 DEFAULT_TIMEOUT = 60.0
 
@@ -54,7 +55,7 @@ class StepExecutor:
 
     def __init__(
         self,
-        targets: dict[tuple[str, str], Target],
+        targets: OpenTargets,
         concurrency: int,
         cancel: threading.Event,
         default_timeout: float | None,
@@ -96,7 +97,7 @@ class StepExecutor:
 
     def _execute(self, scope: GroupScope, step: Step, result: StepResult) -> None:
         target_name = step.target or scope.target
-        target = self.targets[(scope.suite.path, target_name)]
+        target = self.targets.get(scope.suite, target_name)
         settings = scope.suite.targets[target_name]
         credential = settings.credential_for(step.as_ or scope.group.as_)
         result.credential = credential or ""

@@ -14,7 +14,7 @@ import pytest
 from assay.cli.reporting.client import ApiClient
 from assay.cli.reporting.delivery import send_spool
 from assay.cli.reporting.options import outcome_lines, session_body
-from assay.cli.reporting.reporter import Outcome, Reporter, ReportOptions
+from assay.cli.reporting.reporter import Reporter, ReportOptions, ReportOutcome
 from assay.cli.reporting.spool import Spool, list_spools, read_spool
 from assay.config.loader import load_suite
 from assay.config.variables import Variables
@@ -291,7 +291,7 @@ def test_report_next_run_sends_what_earlier_runs_left_for_its_server(
 
     reporter = new_reporter(server.url, server.tokens["runner"], spool_dir, env)
     feed(reporter, range(1, 6))
-    outcome: Outcome = reporter.close("passed")
+    outcome: ReportOutcome = reporter.close("passed")
     assert outcome.complete and outcome.sent == 5 and outcome.backlog_sent == 15
     assert session(server, first.session_id)["summary"]["total"] == 15
     assert "(and 15 spooled earlier)" in outcome_lines(outcome, quiet=False)[0]

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 import click
 
-from assay.cli.reporting.reporter import Outcome, Reporter, ReportOptions
+from assay.cli.reporting.reporter import Reporter, ReportOptions, ReportOutcome
 from assay.cli.reporting.spool import default_spool_dir
 from assay.core.errors import UsageError
 from assay.core.identifiers import LABEL_KEY_RE, MAX_LABEL_VALUE, SESSION_ID_RE
@@ -148,7 +148,7 @@ def start_reporter(
     return Reporter(options, body, run_id).start()
 
 
-def outcome_lines(outcome: Outcome, quiet: bool) -> list[str]:
+def outcome_lines(outcome: ReportOutcome, quiet: bool) -> list[str]:
     """What to tell the user at the end of the run (stderr)."""
     lines = []
     if outcome.rejected:

@@ -45,7 +45,7 @@ class ReportOptions:
 
 
 @dataclass
-class Outcome:
+class ReportOutcome:
     """What reporting achieved, for the lines printed at the end of the run."""
 
     url: str
@@ -93,7 +93,7 @@ class Reporter:
         self.delivery = Delivery(state, spool, self.client)
         if spool is None:
             self.delivery.spool_error = problem
-        self.outcome = Outcome(
+        self.outcome = ReportOutcome(
             self.client.url, str(session["id"]), spool=spool.path if spool else None
         )
         self._deadline: float | None = None  # set when the run ends
@@ -232,7 +232,7 @@ class Reporter:
         finally:
             client.close()
 
-    def close(self, status: str) -> Outcome:
+    def close(self, status: str) -> ReportOutcome:
         """The run ended with ``status``: deliver the rest within the grace period."""
         self._deadline = time.monotonic() + self.options.grace
         finish = {"status": status, "finished_at": datetime.now(UTC).isoformat()}
@@ -244,7 +244,7 @@ class Reporter:
                 self._absorb()  # if the thread died early, results still reach the spool
         return self._outcome()
 
-    def _outcome(self) -> Outcome:
+    def _outcome(self) -> ReportOutcome:
         delivery, outcome = self.delivery, self.outcome
         if self._thread.is_alive():  # a request still hangs past the grace period
             self._stuck = self._stuck or ServerUnavailable("the server did not answer in time")
