@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -97,3 +98,18 @@ def test_references_are_found_anywhere_in_params_and_expectations(
     value: object, expected: bool
 ) -> None:
     assert has_reference(value) is expected
+
+
+def test_variables_file_reads_a_secret_file(tmp_path: Path) -> None:
+    secret = tmp_path / "token"
+    secret.write_text("s3cr3t-from-a-file\n")
+    variables = Variables(environ={})
+    assert variables.substitute(f"Bearer ${{file:{secret}}}") == "Bearer s3cr3t-from-a-file"
+    with pytest.raises(VariableError, match="No such file"):
+        variables.substitute(f"${{file:{tmp_path / 'missing'}}}")
+    big = tmp_path / "big"
+    big.write_bytes(b"x" * (64 * 1024 + 1))
+    with pytest.raises(VariableError, match="larger than"):
+        variables.substitute(f"${{file:{big}}}")
+    with pytest.raises(VariableError, match="needs a path"):
+        variables.substitute("${file:}")

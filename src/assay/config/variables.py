@@ -2,7 +2,9 @@
 
 Load time resolves everything but step outputs: ``--var`` values, the suite's ``variables:``,
 the environment (in that order of precedence) and the builtins ``${UUID}`` (new per use),
-``${TIMESTAMP}``, ``${RANDOM_STRING:n}``, ``${run.id}`` and ``${run.timestamp}``.
+``${TIMESTAMP}``, ``${RANDOM_STRING:n}``, ``${run.id}`` and ``${run.timestamp}``;
+``${file:/path}`` is a file's content without its final newline (a Docker or Kubernetes
+secret).
 References to step outputs (``${inputs.x}``, ``${outputs.x}`` or a bare ``${x}`` naming a
 declared output) stay in place and are resolved when the step runs. ``$${`` escapes a literal
 ``${``.
@@ -84,6 +86,8 @@ class Variables:
             return self.run_id
         if name == "run.timestamp":
             return str(self.run_timestamp)
+        if name.startswith("file:"):
+            return _file_value(name.removeprefix("file:").strip())
         if name.startswith("RANDOM_STRING"):
             _, _, size = name.partition(":")
             if not size.isdigit() or not 1 <= int(size) <= 1024:
@@ -105,6 +109,26 @@ class Variables:
             return match.group(0) if value is None else value
 
         return PATTERN.sub(repl, text)
+
+
+MAX_FILE_VALUE = 64 * 1024  # a secret, not a document
+
+
+def _file_value(path: str) -> str:
+    """The content of the file a ``${file:/path}`` names, without the final newline."""
+    if not path:
+        raise VariableError("'${file:}' needs a path, e.g. '${file:/run/secrets/token}'")
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_FILE_VALUE + 1)
+    except OSError as exc:
+        raise VariableError(f"'${{file:{path}}}': {exc.strerror or exc}") from None
+    if len(data) > MAX_FILE_VALUE:
+        raise VariableError(f"'${{file:{path}}}': larger than {MAX_FILE_VALUE} bytes")
+    try:
+        return data.decode("utf-8").removesuffix("\n").removesuffix("\r")
+    except UnicodeDecodeError:
+        raise VariableError(f"'${{file:{path}}}': not UTF-8 text") from None
 
 
 def resolve_outputs(value: Any, outputs: Mapping[str, Any]) -> Any:
