@@ -33,11 +33,16 @@ _EQUALITY = ("==", "!=")
 
 @dataclass(frozen=True, slots=True)
 class Left:
-    """The left side: ``func([NAME].path)``, where ``func`` is "", "len" or "has"."""
+    """The left side: ``func([NAME].path)``, where ``func`` is "", "len" or "has".
+
+    ``fields`` is the placeholder's: what its path walks ("document": JSON, "name": one
+    case-insensitive key of a mapping, "none").
+    """
 
     func: str
     name: str
     path: tuple[str | int, ...]
+    fields: str = "none"
 
     def __str__(self) -> str:
         steps = "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in self.path)
@@ -110,12 +115,12 @@ def resolve(left: Left, context: Mapping[str, Any]) -> Any:
     raw = context.get(left.name)
     if raw is None:
         return Absent(UNAVAILABLE)
-    if left.name == "HEADER":
-        value = _header(raw, str(left.path[0]).lower())
-    elif left.name == "BODY" and (left.path or left.func == "has"):
+    if left.fields == "name":
+        value = _named(raw, str(left.path[0]).lower())
+    elif left.fields == "document" and (left.path or left.func == "has"):
         value = _walk(_json(context, raw), left.path)
-    else:
-        value = _text(raw) if left.name == "BODY" else raw
+    else:  # a whole document compares as its text
+        value = _text(raw) if left.fields == "document" else raw
     absent = isinstance(value, Absent)
     if left.func == "has":  # only a missing path is false; an unusable body stays a failure
         return value if absent and value.reason != MISSING else not absent
@@ -126,11 +131,11 @@ def resolve(left: Left, context: Mapping[str, Any]) -> Any:
     return value
 
 
-def _header(headers: object, name: str) -> Any:
-    if not isinstance(headers, Mapping):
+def _named(mapping: object, name: str) -> Any:
+    if not isinstance(mapping, Mapping):
         return Absent(UNAVAILABLE)
-    for key, value in headers.items():
-        if isinstance(key, str) and key.lower() == name:  # HTTP header names ignore case
+    for key, value in mapping.items():
+        if isinstance(key, str) and key.lower() == name:  # as HTTP header names, case ignored
             return value
     return Absent(MISSING)
 

@@ -7,8 +7,9 @@ the last ``)``) or ``any(v1, v2, ...)``. A bare value ends at ``"``, ``(``, ``)`
 typed: ``true``/``false``, a number, a duration (``1h30m``, in the unit of ``[RESPONSE_TIME]``
 (ms) or ``[CERTIFICATE_EXPIRATION]`` (s)), else text; a ``"quoted"`` value is always text.
 
-``parse`` reports every malformed condition as a ``ConditionError`` with a column, so suites
-fail at load time; ``Condition.evaluate`` never raises: a missing value is a failed
+The placeholders are those registered in ``core/placeholders.py``: core's own and each
+family's. ``parse`` reports every malformed condition as a ``ConditionError`` with a column, so
+suites fail at load time; ``Condition.evaluate`` never raises: a missing value is a failed
 ``Outcome`` whose text says why, as in ``[BODY].version (missing) == 2``.
 """
 
@@ -31,6 +32,7 @@ from assay.core.condition_values import (
     judge,
     number,
 )
+from assay.core.placeholders import PLACEHOLDERS, placeholder, with_fields
 from assay.core.registry import suggest
 
 __all__ = [
@@ -43,17 +45,6 @@ __all__ = [
     "parse",
 ]
 
-# name -> kind: what a bare value on the right must be ("ms" and "s" also take durations)
-PLACEHOLDERS: dict[str, str] = {
-    "STATUS": "number",
-    "RESPONSE_TIME": "ms",
-    "BODY": "text",
-    "HEADER": "text",
-    "CERTIFICATE_EXPIRATION": "s",
-    "CONNECTED": "bool",
-    "DNS_RCODE": "text",
-    "IP": "text",
-}
 FUNCTIONS = ("len", "has", "pat", "any")
 COMPARATORS = ("==", "!=", "<=", ">=", "<", ">")  # two-character ones first
 _UNIT_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000}
@@ -185,7 +176,7 @@ class _Parser:
     def left(self) -> Left:
         if self.skip() == "[":
             at = self.pos
-            return self.checked(Left("", *self.placeholder()), at)
+            return self.checked(self.placeholder(""), at)
         call = self.call()
         if call is None:
             self.fail("expected a placeholder like [STATUS], or len(...) or has(...)")
@@ -194,27 +185,27 @@ class _Parser:
             self.unknown(func, at, ("len", "has"), "right")
         if self.skip() != "[":
             self.fail(f"{func}() takes a placeholder, like {func}([BODY].items)")
-        left = Left(func, *self.placeholder())
+        left = self.placeholder(func)
         if self.skip() != ")":
             self.fail(f"missing ')' to close {func}(")
         self.pos += 1
         return self.checked(left, at)
 
     def checked(self, left: Left, at: int) -> Left:
-        """Reject what the placeholders cannot resolve, e.g. ``len([STATUS])``."""
-        name, path = left.name, left.path
-        if left.func == "len" and name != "BODY":
-            self.fail("len() only works on [BODY]", at)
-        if left.func == "has" and name not in ("BODY", "HEADER"):
-            self.fail("has() only works on [BODY] and [HEADER]", at)
-        if name == "HEADER" and (len(path) != 1 or isinstance(path[0], int)):
-            self.fail("[HEADER] takes one header name, like [HEADER].content-type", at)
-        if name not in ("BODY", "HEADER") and path:
+        """Reject what the placeholder cannot resolve, e.g. ``len([STATUS])``."""
+        name, path, fields = left.name, left.path, left.fields
+        if left.func == "len" and fields != "document":
+            self.fail(f"len() only works on {_listing(with_fields('document'))}", at)
+        if left.func == "has" and fields == "none":
+            self.fail(f"has() only works on {_listing(with_fields('document', 'name'))}", at)
+        if fields == "name" and (len(path) != 1 or isinstance(path[0], int)):
+            self.fail(f"[{name}] takes {placeholder(name).usage}", at)
+        if fields == "none" and path:
             self.fail(f"[{name}] has no fields", at)
         return left
 
-    def placeholder(self) -> tuple[str, tuple[str | int, ...]]:
-        """``[NAME]`` followed by a path of ``.key`` and ``[index]``."""
+    def placeholder(self, func: str) -> Left:
+        """``[NAME]`` and a path of ``.key`` and ``[index]``, as the argument of ``func``."""
         at = self.pos
         name = self.bracket()
         if name not in PLACEHOLDERS:
@@ -233,7 +224,7 @@ class _Parser:
                 self.fail("missing field name after '.'", self.pos + 1)
             path.append(key.group())
             self.pos = key.end()
-        return name, tuple(path)
+        return Left(func, name, tuple(path), placeholder(name).fields)
 
     def bracket(self) -> str:
         """The text between the '[' at the cursor and its ']', stripped."""
@@ -286,13 +277,13 @@ class _Parser:
             self.fail("missing value")
         if self.text.startswith("(", self.pos):
             self.fail("unexpected '(' (functions do not nest; quote values with parentheses)")
-        placeholder = _PLACEHOLDER_LIKE.match(token)
-        if top and placeholder and placeholder.group(1).upper() in PLACEHOLDERS:
+        written = _PLACEHOLDER_LIKE.match(token)
+        if top and written and written.group(1).upper() in PLACEHOLDERS:
             self.fail("a placeholder only goes on the left side (quote text like it)", at)
         return self.typed(token, left, at)
 
     def typed(self, token: str, left: Left, at: int) -> Value:
-        kind = {"len": "number", "has": "bool"}.get(left.func, PLACEHOLDERS[left.name])
+        kind = {"len": "number", "has": "bool"}.get(left.func) or placeholder(left.name).kind
         value: Value = token
         if token.lower() in ("true", "false"):
             value = token.lower() == "true"
@@ -335,6 +326,12 @@ class _Parser:
             self.fail("missing ')' to close any(")
         self.pos += 1
         return tuple(values)
+
+
+def _listing(names: list[str]) -> str:
+    """``[A]``, ``[A] and [B]``, ``[A], [B] and [C]``."""
+    shown = [f"[{name}]" for name in names]
+    return " and ".join(filter(None, [", ".join(shown[:-1]), *shown[-1:]]))
 
 
 def _hint(name: str, choices: Iterable[str], template: str) -> str:
