@@ -2,7 +2,7 @@
 
 A check's context is a plain dict (``Observation.context``). Nothing here raises on what a
 check put in it: a value that is missing or unusable becomes an ``Absent`` whose reason the
-outcome shows in place of the value, as in ``[BODY].version (missing) == 2``.
+verdict shows in place of the value, as in ``[BODY].version (missing) == 2``.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 
 JSON_CACHE = "_BODY_JSON"  # context key of the parsed body, shared by a check's conditions
 UNAVAILABLE, MISSING = "not available for this check", "missing"
-MAX_SHOWN = 80  # longer values are clipped in outcome texts
+MAX_SHOWN = 80  # longer values are clipped in verdict texts
 
 Value = bool | int | float | str
 ORDER: dict[str, Callable[[Any, Any], bool]] = {
@@ -217,7 +217,7 @@ def _text(value: Any) -> str:
 
 
 def _show(value: Any) -> str:
-    """A value as shown in an outcome: rounded, escaped, clipped to ``MAX_SHOWN``."""
+    """A value as shown in a verdict: rounded, escaped, clipped to ``MAX_SHOWN``."""
     if isinstance(value, float):
         value = round(value, 3)
     return _clip(_text(value).translate(_ESCAPES) or '""')

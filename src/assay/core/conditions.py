@@ -10,7 +10,7 @@ typed: ``true``/``false``, a number, a duration (``1h30m``, in the unit of ``[RE
 The placeholders are those registered in ``core/placeholders.py``: core's own and each
 family's. ``parse`` reports every malformed condition as a ``ConditionError`` with a column, so
 suites fail at load time; ``Condition.evaluate`` never raises: a missing value is a failed
-``Outcome`` whose text says why, as in ``[BODY].version (missing) == 2``.
+``Verdict`` whose text says why, as in ``[BODY].version (missing) == 2``.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ __all__ = [
     "PLACEHOLDERS",
     "Condition",
     "ConditionError",
-    "Outcome",
+    "Verdict",
     "json_seed",
     "parse",
 ]
@@ -68,7 +68,7 @@ class ConditionError(ValueError):
         self.position = position
 
 
-class Outcome:
+class Verdict:
     """The verdict of one condition; ``text`` shows the resolved value, pass or fail.
 
     The text is built on first use: most conditions pass and nobody reads theirs.
@@ -84,21 +84,21 @@ class Outcome:
         self._note = ""
 
     @classmethod
-    def judged(cls, condition: Condition, ok: bool, value: Any, note: str) -> Outcome:
-        outcome = cls(ok)
-        outcome._condition, outcome._value, outcome._note = condition, value, note
-        return outcome
+    def judged(cls, condition: Condition, ok: bool, value: Any, note: str) -> Verdict:
+        verdict = cls(ok)
+        verdict._condition, verdict._value, verdict._note = condition, value, note
+        return verdict
 
     @property
     def text(self) -> str:
         if self._text is None:
             c = self._condition
-            assert c is not None  # an outcome is built with a text or from a judgement
+            assert c is not None  # a verdict is built with a text or from a judgement
             self._text = describe(c.left, c.comparator, c.right, self._value, self._note)
         return self._text
 
     def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Outcome):
+        if not isinstance(other, Verdict):
             return NotImplemented
         return (self.ok, self.text) == (other.ok, other.text)
 
@@ -106,7 +106,7 @@ class Outcome:
         return hash((self.ok, self.text))
 
     def __repr__(self) -> str:
-        return f"Outcome(ok={self.ok!r}, text={self.text!r})"
+        return f"Verdict(ok={self.ok!r}, text={self.text!r})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,9 +122,9 @@ class Condition:
     def placeholders(self) -> frozenset[str]:
         return frozenset({self.left.name})
 
-    def evaluate(self, context: Mapping[str, Any]) -> Outcome:
+    def evaluate(self, context: Mapping[str, Any]) -> Verdict:
         """Compare; a value the context lacks is a failure, never an exception."""
-        return Outcome.judged(self, *judge(self.left, self.comparator, self.right, context))
+        return Verdict.judged(self, *judge(self.left, self.comparator, self.right, context))
 
 
 def parse(text: str) -> Condition:

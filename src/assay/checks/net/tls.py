@@ -109,7 +109,7 @@ class Probe:
 
 
 @dataclass(frozen=True)
-class Verdict:
+class Verification:
     """The two things the ssl module's verification establishes, each on its own."""
 
     chain_valid: bool
@@ -117,12 +117,12 @@ class Verdict:
     verify_error: str | None = None
 
 
-def verdict(
+def verification(
     error: ssl.SSLCertVerificationError | None, cert: x509.Certificate, probe: Probe
-) -> Verdict:
+) -> Verification:
     """Chain validity and host name match, from the verifying handshake's error."""
     if error is None:
-        return Verdict(True, True)
+        return Verification(True, True)
     leaf_dated = certs.seconds_left(cert) < 0 or certs.not_yet_valid(cert)
     if error.verify_code in NAME_MISMATCH:
         # OpenSSL checks the name before trust and dates: ask again without the name
@@ -130,14 +130,14 @@ def verdict(
             probe.again(verify=True, check_hostname=False)
         except ssl.SSLCertVerificationError as chain_error:
             dated = chain_error.verify_code in (EXPIRED, NOT_YET_VALID) and leaf_dated
-            return Verdict(dated, False, str(chain_error.verify_message))
+            return Verification(dated, False, str(chain_error.verify_message))
         except OSError as exc:
-            return Verdict(False, False, f"chain not verified: {exc}")
-        return Verdict(True, False, str(error.verify_message))
+            return Verification(False, False, f"chain not verified: {exc}")
+        return Verification(True, False, str(error.verify_message))
     # dates are checked last, so a date error on the leaf means trust and signatures held
     chain_valid = error.verify_code in (EXPIRED, NOT_YET_VALID) and leaf_dated
     matches = certs.hostname_matches(cert, probe.server_name)
-    return Verdict(chain_valid, matches, str(error.verify_message))
+    return Verification(chain_valid, matches, str(error.verify_message))
 
 
 class TlsCertificate(NetKind):
@@ -194,7 +194,7 @@ class TlsCertificate(NetKind):
             except OSError as exc:
                 return _failed(exc, base, clock)
         cert = certs.load(shake.der)
-        found = verdict(error, cert, probe)
+        found = verification(error, cert, probe)
         problems = _problems(cert, found, probe.server_name)
         enforce = bool(p["verify"])
         return Observation(
@@ -235,7 +235,9 @@ def _failed(exc: OSError, base: dict[str, Any], clock: Clock) -> Observation:
     )
 
 
-def _problems(cert: x509.Certificate, verdict: Verdict, server_name: str) -> list[tuple[str, str]]:
+def _problems(
+    cert: x509.Certificate, found: Verification, server_name: str
+) -> list[tuple[str, str]]:
     """(error code, explanation) for each failed property, the most telling first."""
     out = []
     left = certs.seconds_left(cert)
@@ -254,9 +256,9 @@ def _problems(cert: x509.Certificate, verdict: Verdict, server_name: str) -> lis
                 f"certificate not valid before {cert.not_valid_before_utc.isoformat()}",
             )
         )
-    if not verdict.chain_valid:
-        out.append(("UntrustedCertificate", f"certificate not trusted: {verdict.verify_error}"))
-    if not verdict.hostname_match:
+    if not found.chain_valid:
+        out.append(("UntrustedCertificate", f"certificate not trusted: {found.verify_error}"))
+    if not found.hostname_match:
         names = ", ".join(certs.subject_alt_names(cert)) or "none"
         out.append(
             ("HostnameMismatch", f"certificate does not match '{server_name}' (names: {names})")

@@ -29,7 +29,7 @@ from assay.checks.aws.errors import from_exception
 from assay.checks.model_kind import ModelKind
 from assay.checks.stacks.cloudformation import CloudFormation
 from assay.checks.stacks.models import Deployment, DeploymentStatus, StackGraph
-from assay.checks.stacks.stack_state import ANSWERS, Outcome, StackError, explain
+from assay.checks.stacks.stack_state import ANSWERS, StackError, StackOutcome, explain
 from assay.checks.stacks.target import StacksTarget
 from assay.checks.stacks.waves import WaitParams, failure_line, run_waves
 from assay.core.checks import CheckCall, Observation
@@ -95,7 +95,7 @@ def stack_parameters(target: StacksTarget, p: DeployParams, names: list[str]) ->
     return out
 
 
-def missing_outputs(template: dict[str, Any], outcome: Outcome) -> list[str]:
+def missing_outputs(template: dict[str, Any], outcome: StackOutcome) -> list[str]:
     """Outputs the template declares unconditionally that the endpoint did not report."""
     declared = [
         key
@@ -105,7 +105,7 @@ def missing_outputs(template: dict[str, Any], outcome: Outcome) -> list[str]:
     return [key for key in declared if outcome.outputs.get(key) in (None, "")]
 
 
-def missing_ids(template: dict[str, Any], outcome: Outcome) -> list[str]:
+def missing_ids(template: dict[str, Any], outcome: StackOutcome) -> list[str]:
     """Resources of the template that the endpoint does not report with a physical id.
 
     moto lists resources of types its CloudFormation lacks with neither a logical nor a
@@ -124,7 +124,7 @@ def missing_ids(template: dict[str, Any], outcome: Outcome) -> list[str]:
 def record(
     target: StacksTarget,
     graph: StackGraph,
-    outcomes: dict[str, Outcome],
+    outcomes: dict[str, StackOutcome],
     status: DeploymentStatus | None = None,
 ) -> None:
     """Keep what the endpoint reported (and how the deployment went) on the target."""
@@ -188,7 +188,7 @@ class StacksDeploy(ModelKind[DeployParams]):
             p.change_sets == "auto" and not target.settings.embedded
         )
 
-        def one(name: str) -> Outcome:
+        def one(name: str) -> StackOutcome:
             region = target.region_of(name, call.credential)
             ops = CloudFormation(
                 target.client("cloudformation", call.credential, region), region, p.waiting()
@@ -232,7 +232,7 @@ class StacksDeploy(ModelKind[DeployParams]):
         p: DeployParams,
         waves: list[list[str]],
         change_sets: bool,
-        outcomes: dict[str, Outcome],
+        outcomes: dict[str, StackOutcome],
         failed: dict[str, dict[str, Any]],
         skipped: list[str],
         no_ids: list[str],

@@ -28,7 +28,7 @@ from assay.checks.s3.helpers import empty_bucket
 from assay.checks.stacks import graph as algorithms
 from assay.checks.stacks.cloudformation import CloudFormation
 from assay.checks.stacks.models import DeploymentStatus
-from assay.checks.stacks.stack_state import ANSWERS, Outcome, StackError, explain
+from assay.checks.stacks.stack_state import ANSWERS, StackError, StackOutcome, explain
 from assay.checks.stacks.target import StacksTarget
 from assay.checks.stacks.waves import WaitParams, failure_line, run_waves
 from assay.core.checks import CheckCall, Observation
@@ -109,7 +109,7 @@ class StacksDestroy(ModelKind[DestroyParams]):
         def blocked(name: str, failed: Any) -> bool:
             return any(algorithms.reaches(requires, f, name) for f in failed)
 
-        def one(name: str) -> Outcome:
+        def one(name: str) -> StackOutcome:
             region = target.region_of(name, call.credential)
             clients = target.clients(call.credential, region)
             ops = CloudFormation(clients("cloudformation"), region, p.waiting())
@@ -129,14 +129,14 @@ class StacksDestroy(ModelKind[DestroyParams]):
     @staticmethod
     def _destroy(
         ops: CloudFormation, clients: Any, name: str, template: dict[str, Any], p: DestroyParams
-    ) -> Outcome:
+    ) -> StackOutcome:
         begun = time.perf_counter()
         stack = ops.current(name)
         if stack is not None and stack.get("StackStatus") != "CREATE_IN_PROGRESS":
             stack = ops.settled(name)  # a creation can be cancelled by deleting; others end first
         if stack is None:
-            return Outcome(name, ops.region, "absent", seconds=time.perf_counter() - begun)
-        outcome = Outcome(name, ops.region, "delete", stack_id=str(stack["StackId"]))
+            return StackOutcome(name, ops.region, "absent", seconds=time.perf_counter() - begun)
+        outcome = StackOutcome(name, ops.region, "delete", stack_id=str(stack["StackId"]))
         outcome.resources = ops.listed(outcome)
         keep = {lid for lid in outcome.resources if kept(template, lid)}
         outcome.retained = [k for lid in sorted(keep) if (k := key(outcome.resources[lid]))]
@@ -158,7 +158,9 @@ class StacksDestroy(ModelKind[DestroyParams]):
         return outcome
 
     @staticmethod
-    def _record(target: StacksTarget, outcomes: dict[str, Outcome], failed: dict[str, Any]) -> None:
+    def _record(
+        target: StacksTarget, outcomes: dict[str, StackOutcome], failed: dict[str, Any]
+    ) -> None:
         with target.state_lock:
             for outcome in outcomes.values():
                 target.retained.update(outcome.retained)
@@ -176,7 +178,7 @@ class StacksDestroy(ModelKind[DestroyParams]):
     @staticmethod
     def _observation(
         waves: list[list[str]],
-        outcomes: dict[str, Outcome],
+        outcomes: dict[str, StackOutcome],
         failed: dict[str, dict[str, Any]],
         skipped: list[str],
         started: float,

@@ -1,7 +1,7 @@
 """The states of a stack and of one operation on it: what deploying does, how long to wait,
-what an operation did (``Outcome``), and how a failed one is told (``StackError``, ``explain``).
-``cloudformation.py`` performs the operations; ``deploy.py``, ``destroy.py`` and ``waves.py``
-read these.
+what an operation did (``StackOutcome``), and how a failed one is told (``StackError``,
+``explain``). ``cloudformation.py`` performs the operations; ``deploy.py``, ``destroy.py`` and
+``waves.py`` read these.
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ class Waiting:
 
 
 @dataclass
-class Outcome:
+class StackOutcome:
     """What one stack operation did and left: the stack's state as the endpoint reports it."""
 
     name: str

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import Field
 
-from assay.checks.stacks.stack_state import Outcome, StackError, Waiting
+from assay.checks.stacks.stack_state import StackError, StackOutcome, Waiting
 from assay.config.models import PositiveFloat, StrictModel
 
 
@@ -56,16 +56,16 @@ def after_any_failure(name: str, failed: Collection[str]) -> bool:
 
 def run_waves(
     waves: list[list[str]],
-    one: Callable[[str], Outcome],
+    one: Callable[[str], StackOutcome],
     blocked: Callable[[str, Collection[str]], bool] = after_any_failure,
-) -> tuple[dict[str, Outcome], dict[str, dict[str, Any]], list[str]]:
+) -> tuple[dict[str, StackOutcome], dict[str, dict[str, Any]], list[str]]:
     """Run ``one(name)`` for each wave's stacks concurrently; later waves wait for earlier.
 
     Returns outcomes, failures (``StackError`` as data) and the stacks left alone because
     ``blocked(name, failed so far)``. Any other error (an unreachable endpoint) propagates
     once the wave has ended.
     """
-    outcomes: dict[str, Outcome] = {}
+    outcomes: dict[str, StackOutcome] = {}
     failed: dict[str, dict[str, Any]] = {}
     skipped: list[str] = []
     for all_of_wave in waves:

@@ -55,7 +55,7 @@ class Rejected(ReportError):
     pass
 
 
-def normalise_url(url: str) -> str:
+def server_base_url(url: str) -> str:
     """The server's base URL (``http(s)://host:port[/prefix]``, no ``/api/v1``), or a
     ``UsageError`` saying what is wrong with it."""
     text = url.strip().rstrip("/")
@@ -90,7 +90,7 @@ class ApiClient:
 
     def __init__(self, url: str, token: str, timeout: float = 10.0) -> None:
         secrets.register(token)
-        self.url = normalise_url(url)
+        self.url = server_base_url(url)
         self.timeout = timeout
         self._http = httpx.Client(
             base_url=self.url + API,

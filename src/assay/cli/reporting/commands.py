@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from assay.cli.reporting.client import ApiClient, ReportError, normalise_url
+from assay.cli.reporting.client import ApiClient, ReportError, server_base_url
 from assay.cli.reporting.delivery import send_spool
 from assay.cli.reporting.options import resolve_token, token_options
 from assay.cli.reporting.spool import (
@@ -146,7 +146,7 @@ def flush(
     The token must be valid on each server the spool names; use --to to pick one.
     """
     directory = spool_dir or default_spool_dir()
-    wanted = normalise_url(url) if url else None
+    wanted = server_base_url(url) if url else None
     secret = resolve_token(token, token_file, "assay report flush")
     clients: dict[str, ApiClient] = {}
     failed: dict[str, str] = {}  # server -> why it took nothing
