@@ -17,10 +17,10 @@ from botocore import xform_name
 
 from assay.checks.aws import model
 from assay.checks.aws.connection import CONNECTED_TYPES
-from assay.checks.aws.errors import InvalidParameters
 from assay.checks.aws.operation import Operation
 from assay.checks.aws.params import CallParams, parse
 from assay.core.checks import CheckCall, Observation, ParamProblem
+from assay.core.errors import InvalidParameters
 from assay.core.registry import suggest
 
 

@@ -2,7 +2,8 @@
 
 Every botocore call of the s3 and aws families ends here: an error code, an HTTP status,
 whether it is worth a retry (throttling, 5xx, a dropped connection) and whether the endpoint
-could not be reached at all. Parameter errors are assay's own (``InvalidParameters``).
+could not be reached at all. Parameter errors are assay's own (``InvalidParameters``), and
+so is a missing credential (``NoCredentials``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from botocore.exceptions import (
 from botocore.parsers import ResponseParserError
 
 from assay.core.checks import Observation
+from assay.core.errors import InvalidParameters, RuntimeFault
 from assay.core.secrets import redact
 
 THROTTLING = {
@@ -48,11 +50,7 @@ NO_CREDENTIALS = (
 )
 
 
-class InvalidParameters(ValueError):
-    """botocore rejected the parameters after variables were resolved."""
-
-
-class NoCredentials(RuntimeError):
+class NoCredentials(RuntimeFault):
     """No credential set, and none in the environment: the step cannot run (an ERROR)."""
 
 

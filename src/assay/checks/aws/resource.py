@@ -24,11 +24,12 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from assay.checks.aws import model, resources
 from assay.checks.aws.connection import CONNECTED_TYPES
-from assay.checks.aws.errors import InvalidParameters, from_exception
+from assay.checks.aws.errors import from_exception
 from assay.checks.aws.params import ResourceId, ResourceParams, parse
 from assay.checks.aws.resources import Clients, NotFound, ResourceType
 from assay.checks.aws.resources.cloudformation import stack_output, stack_resource
 from assay.core.checks import CheckCall, Observation, ParamProblem
+from assay.core.errors import InvalidParameters
 from assay.core.registry import suggest
 
 NOT_FOUND = "ResourceNotFound"

@@ -20,8 +20,8 @@ from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
 from assay.checks.aws.connection import EMBEDDED, AwsConnection
 from assay.checks.aws.embedded import EmbeddedMoto
-from assay.checks.aws.errors import NO_CREDENTIALS
-from assay.core.errors import RuntimeFault, TargetUnreachable, UsageError
+from assay.checks.aws.errors import NO_CREDENTIALS, NoCredentials
+from assay.core.errors import TargetUnreachable, UsageError
 from assay.core.secrets import redact
 
 AMBIENT = ""  # the credential name of boto3's own chain (environment, profile, instance role)
@@ -194,7 +194,7 @@ def probe(target: AwsTarget) -> None:
     except ClientError:
         pass  # it answered: reachable, whatever it thinks of our keys
     except NoCredentialsError:
-        raise RuntimeFault(f"target '{target.name}': {NO_CREDENTIALS}") from None
+        raise NoCredentials(f"target '{target.name}': {NO_CREDENTIALS}") from None
     except BotoCoreError as exc:
         raise TargetUnreachable(f"target '{target.name}' at {where}: {redact(str(exc))}") from None
     for service, url in target.settings.endpoints.items():

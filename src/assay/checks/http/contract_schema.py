@@ -10,9 +10,10 @@ import httpx
 import yaml
 
 from assay.checks.http.target import HttpTarget
+from assay.core.errors import CheckFailure
 
 
-class SchemaError(Exception):
+class SchemaError(CheckFailure):
     """The document could not be had or read: ``code`` is the observation's error code."""
 
     def __init__(self, code: str, message: str, unreachable: bool = False) -> None:

@@ -14,6 +14,7 @@ from botocore.exceptions import ClientError
 from botocore.parsers import ResponseParserError
 
 from assay.checks.aws.operation import jsonable
+from assay.core.errors import CheckFailure
 
 SETTLED_WELL = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE", "IMPORT_COMPLETE"})
 # a stack whose first creation failed: CloudFormation only lets it be deleted
@@ -32,7 +33,7 @@ NO_CHANGES = ("no updates are to be performed", "didn't contain changes")
 ANSWERS = (ClientError, ResponseParserError)
 
 
-class StackError(Exception):
+class StackError(CheckFailure):
     """A stack operation that did not end well; ``code`` is the step's error code."""
 
     def __init__(

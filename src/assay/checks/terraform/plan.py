@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from assay.core.errors import AssayError
+
 SENSITIVE = "(sensitive value)"
 UNKNOWN = "(known after apply)"
 ACTIONS = {
@@ -31,7 +33,7 @@ COUNTED = ("create", "update", "replace", "delete", "read", "no-op", "forget")
 MAX_ATTRIBUTES = 100  # per resource, so one huge resource cannot swamp a report
 
 
-class PlanError(Exception):
+class PlanError(AssayError):
     """A plan file that cannot be read or is not a ``terraform show -json`` plan."""
 
 

@@ -85,7 +85,7 @@ class TerraformTarget:
             return self._plan
 
     def state(self) -> State:
-        """The parsed state; raises ``PlanError`` naming the file if it is not one."""
+        """The parsed state; raises ``StateError`` naming the file if it is not one."""
         if self.settings.state is None:
             raise StateError(f"target '{self.name}' has no state: give it 'state: FILE'")
         with self._lock:
@@ -120,14 +120,10 @@ class TerraformTargetType:
         return TerraformTarget(name, settings, concurrency)
 
     def probe(self, target: Any) -> None:
-        """``validate --strict`` reads the files (a file that is not a plan or state is a usage
-        error) and, for a state on a non-embedded endpoint, reaches the account."""
-        try:
-            if target.settings.plan:
-                target.plan()
-            if target.settings.state:
-                target.state()
-        except PlanError as exc:
-            raise UsageError(str(exc)) from None
+        """``validate --strict`` reads the files (one that is not a plan or state is a
+        ``PlanError``, exit 2) and, for a state on a non-embedded endpoint, reaches the account."""
+        if target.settings.plan:
+            target.plan()
         if target.settings.state:
+            target.state()
             target.account.probe()

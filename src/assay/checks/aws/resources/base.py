@@ -12,11 +12,12 @@ from botocore.exceptions import ClientError
 from assay.checks.aws import model
 from assay.checks.aws.errors import from_client_error
 from assay.checks.aws.operation import jsonable
+from assay.core.errors import CheckFailure
 
 Clients = Callable[[str], Any]  # service name -> botocore client
 
 
-class NotFound(Exception):
+class NotFound(CheckFailure):
     """The resource does not exist (a FAILED step, ``ResourceNotFound``, not an ERROR)."""
 
     def __init__(self, message: str, status: int | None = None) -> None:
