@@ -19,6 +19,7 @@ from assay.checks.aws import model
 from assay.checks.aws.connection import CONNECTED_TYPES
 from assay.checks.aws.operation import Operation
 from assay.checks.aws.params import CallParams, parse
+from assay.checks.params import is_deferred
 from assay.core.checks import CheckCall, Observation, ParamProblem
 from assay.core.errors import InvalidParameters
 from assay.core.registry import suggest
@@ -50,12 +51,12 @@ class AwsCall:
 
     def validate(self, params: Mapping[str, Any]) -> list[ParamProblem]:
         parsed, problems = parse(CallParams, params)
-        if parsed is None or model.is_placeholder(parsed.service):
+        if parsed is None or is_deferred(parsed.service):
             return problems
         if parsed.service not in model.services():
             hint = suggest(parsed.service, model.services())
             return [ParamProblem(("service",), f"unknown AWS service '{parsed.service}'{hint}")]
-        if model.is_placeholder(parsed.operation):
+        if is_deferred(parsed.operation):
             return problems
         found = model.operation(parsed.service, parsed.operation)
         if found is None:

@@ -18,6 +18,7 @@ import botocore.exceptions
 import botocore.session
 from botocore import xform_name
 
+from assay.checks.params import is_deferred
 from assay.core.checks import ParamProblem
 from assay.core.registry import suggest
 
@@ -97,10 +98,6 @@ def aliases(shape: Any) -> dict[str, str]:
     return out
 
 
-def is_placeholder(value: Any) -> bool:
-    return isinstance(value, str) and "${" in value
-
-
 def is_body(shape: Any) -> bool:
     return bool(shape.type_name == "blob")
 
@@ -133,7 +130,7 @@ def _canonical_value(value: Any, shape: Any) -> Any:
 def check(value: Any, shape: Any, path: tuple[Any, ...], out: list[ParamProblem]) -> None:
     """Append problems of ``value`` against ``shape``; placeholders are checked at run time."""
     kind = shape.type_name
-    if is_placeholder(value) and kind not in ("structure", "list", "map"):
+    if is_deferred(value) and kind not in ("structure", "list", "map"):
         return
     if kind == "structure":
         if not isinstance(value, dict):
@@ -243,10 +240,10 @@ def _generated(spec: dict[str, Any]) -> dict[str, Any]:
     if unknown:
         names = ", ".join(sorted(map(str, unknown)))
         raise ValueError(f"a generated body takes size, seed and fill, not {names}")
-    if not is_placeholder(spec["size"]):
+    if not is_deferred(spec["size"]):
         parse_size(spec["size"])
     seed = spec.get("seed", 0)
-    if not is_placeholder(seed) and (isinstance(seed, bool) or not isinstance(seed, int)):
+    if not is_deferred(seed) and (isinstance(seed, bool) or not isinstance(seed, int)):
         raise ValueError(f"seed should be an integer, got {seed!r}")
     return spec
 

@@ -28,6 +28,7 @@ from assay.checks.aws.errors import from_exception
 from assay.checks.aws.params import ResourceId, ResourceParams, parse
 from assay.checks.aws.resources import Clients, NotFound, ResourceType
 from assay.checks.aws.resources.cloudformation import stack_output, stack_resource
+from assay.checks.params import is_deferred
 from assay.core.checks import CheckCall, Observation, ParamProblem
 from assay.core.errors import InvalidParameters
 from assay.core.registry import suggest
@@ -120,7 +121,7 @@ class AwsResource(_ResourceKind):
         if (
             parsed is not None
             and parsed.type is not None
-            and not model.is_placeholder(parsed.type)
+            and not is_deferred(parsed.type)
             and resources.lookup(parsed.type) is None
         ):
             hint = suggest(parsed.type, resources.names())

@@ -21,7 +21,8 @@ from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 from assay.checks.aws.connection import EMBEDDED, AwsConnection
 from assay.checks.aws.embedded import EmbeddedMoto
 from assay.checks.aws.errors import NO_CREDENTIALS, NoCredentials
-from assay.core.errors import TargetUnreachable, UsageError
+from assay.checks.target_type import FamilyTargetType
+from assay.core.errors import TargetUnreachable
 from assay.core.secrets import redact
 
 AMBIENT = ""  # the credential name of boto3's own chain (environment, profile, instance role)
@@ -186,6 +187,29 @@ class Account:
                 self._target = None
 
 
+class AccountTarget:
+    """A target of another family that deploys to, or was applied to, an AWS account (stacks,
+    terraform): the aws kinds run on it through ``client`` and ``clients``."""
+
+    def __init__(self, name: str, settings: AwsConnection, concurrency: int) -> None:
+        self.name = name
+        self.account = Account(name, settings, concurrency)
+        self._lock = threading.Lock()
+
+    def client(self, service: str, credential: str = AMBIENT, region: str | None = None) -> Any:
+        """A client of the target's account (the aws kinds and the family's own checks)."""
+        return self.account.client(service, credential, region)
+
+    def clients(self, credential: str = AMBIENT, region: str | None = None) -> Clients:
+        return self.account.clients(credential, region)
+
+    def credential_names(self) -> list[str]:
+        return list(self.account.settings.credentials)
+
+    def close(self) -> None:
+        self.account.close()
+
+
 def probe(target: AwsTarget) -> None:
     """Ask STS who we are; then reach every per-service endpoint. Any answer will do."""
     where = target.endpoint or "AWS"
@@ -207,14 +231,11 @@ def probe(target: AwsTarget) -> None:
             ) from None
 
 
-class AwsTargetType:
+class AwsTargetType(FamilyTargetType[AwsSettings, AwsTarget]):
     name = "aws"
+    noun = "an aws target"
     settings_model = AwsSettings
-
-    def open(self, name: str, settings: Any, concurrency: int) -> AwsTarget:
-        if not isinstance(settings, AwsSettings):
-            raise UsageError(f"target '{name}' is not an aws target")
-        return AwsTarget(name, settings, concurrency)
+    target_class = AwsTarget
 
     def probe(self, target: Any) -> None:
         """Ask STS who we are; then reach every per-service endpoint. Any answer will do."""

@@ -20,7 +20,8 @@ from assay.checks.http.contract_params import DEFAULT_CHECKS, MODES
 from assay.checks.http.contract_schema import SchemaError, fetch, load
 from assay.checks.http.params import RequestSpec
 from assay.checks.http.request import authenticate
-from assay.checks.http.target import HttpTarget
+from assay.checks.http.target import HttpTarget, HttpTargetType
+from assay.checks.target_type import opened
 from assay.core.checks import CheckCall, Observation, ParamProblem
 from assay.core.registry import suggest
 from assay.core.secrets import redact
@@ -183,9 +184,7 @@ class OpenApiContract:
         return contract_params.schema()
 
     def run(self, call: CheckCall) -> Observation:
-        target = call.target
-        if not isinstance(target, HttpTarget):
-            raise TypeError(f"openapi.contract needs an http target, not {type(target).__name__}")
+        target = opened(call, self.name, HttpTargetType)
         t0 = time.monotonic()
         params = call.params
         runner = _Runner(target, call, t0 + call.timeout * 0.9)

@@ -13,8 +13,9 @@ from assay.checks.http import params as request_params
 from assay.checks.http.errors import from_request_error
 from assay.checks.http.params import SECRET_HEADERS, RequestSpec, prepare
 from assay.checks.http.response import observe, read_body
-from assay.checks.http.target import HttpCredential, HttpTarget
+from assay.checks.http.target import HttpCredential, HttpTarget, HttpTargetType
 from assay.checks.http.timings import Exchange, peer_address
+from assay.checks.target_type import opened
 from assay.core.checks import CheckCall, Observation, ParamProblem
 from assay.core.secrets import register as register_secret
 
@@ -113,9 +114,7 @@ class HttpRequest:
         return request_params.schema()
 
     def run(self, call: CheckCall) -> Observation:
-        target = call.target
-        if not isinstance(target, HttpTarget):
-            raise TypeError(f"http.request needs an http target, not {type(target).__name__}")
+        target = opened(call, self.name, HttpTargetType)
         spec = prepare(call.params, call.validated)
         auth, extra, secret = authenticate(spec, target, call.credential)
         timeout = min(spec.timeout or target.settings.timeout, call.timeout + GRACE)

@@ -13,8 +13,9 @@ import httpx
 from pydantic import Field, SecretStr, field_validator, model_validator
 
 from assay.checks.http.timings import time_connections
+from assay.checks.target_type import FamilyTargetType
 from assay.config.models import StrictModel, TargetBase, http_url
-from assay.core.errors import TargetUnreachable, UsageError
+from assay.core.errors import TargetUnreachable
 from assay.core.secrets import redact
 from assay.core.secrets import register as register_secret
 
@@ -183,14 +184,11 @@ class HttpTarget:
         self.client.close()
 
 
-class HttpTargetType:
+class HttpTargetType(FamilyTargetType[HttpSettings, HttpTarget]):
     name = "http"
+    noun = "an http target"
     settings_model = HttpSettings
-
-    def open(self, name: str, settings: Any, concurrency: int) -> HttpTarget:
-        if not isinstance(settings, HttpSettings):
-            raise UsageError(f"target '{name}' is not an http target")
-        return HttpTarget(name, settings, concurrency)
+    target_class = HttpTarget
 
     def probe(self, target: Any) -> None:
         """GET the base URL; any answer, whatever its status, means reachable."""

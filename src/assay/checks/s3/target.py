@@ -10,8 +10,9 @@ from botocore.config import Config
 from pydantic import Field, model_validator
 
 from assay.checks.aws.embedded import EMBEDDED_CREDENTIAL, EmbeddedMoto
+from assay.checks.target_type import FamilyTargetType
 from assay.config.models import CredentialSet, TargetBase
-from assay.core.errors import TargetUnreachable, UsageError
+from assay.core.errors import TargetUnreachable
 from assay.core.secrets import redact
 
 
@@ -106,14 +107,11 @@ class S3Target:
             self._embedded.stop()
 
 
-class S3TargetType:
+class S3TargetType(FamilyTargetType[S3Settings, S3Target]):
     name = "s3"
+    noun = "an s3 target"
     settings_model = S3Settings
-
-    def open(self, name: str, settings: Any, concurrency: int) -> S3Target:
-        if not isinstance(settings, S3Settings):
-            raise UsageError(f"target '{name}' is not an s3 target")
-        return S3Target(name, settings, concurrency)
+    target_class = S3Target
 
     def probe(self, target: Any) -> None:
         from botocore.exceptions import BotoCoreError, ClientError

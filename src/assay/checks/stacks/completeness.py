@@ -23,7 +23,8 @@ from assay.checks.aws import inventory
 from assay.checks.aws.errors import from_exception
 from assay.checks.aws.inventory import InventoryDiff
 from assay.checks.model_kind import ModelKind
-from assay.checks.stacks.target import StacksTarget
+from assay.checks.stacks.target import StacksTarget, StacksTargetType
+from assay.checks.target_type import opened
 from assay.config.models import StrictModel
 from assay.core.checks import CheckCall, Observation
 from assay.core.registry import suggest
@@ -93,10 +94,8 @@ class StacksInventory(ModelKind[InventoryParams]):
     params_model = InventoryParams
 
     def run(self, call: CheckCall) -> Observation:
-        target = call.target
-        if not isinstance(target, StacksTarget):
-            raise TypeError(f"stacks.inventory needs a stacks target, not {type(target).__name__}")
-        p = self.parse(call.params)
+        target = opened(call, self.name, StacksTargetType)
+        p = self.parse(call)
         started = time.perf_counter()
         names = target.assembly().select(p.stacks)
         derived, uncovered = _services(target, names)
@@ -152,12 +151,8 @@ class StacksRollbackComplete(ModelKind[CompleteParams]):
     params_model = CompleteParams
 
     def run(self, call: CheckCall) -> Observation:
-        target = call.target
-        if not isinstance(target, StacksTarget):
-            raise TypeError(
-                f"stacks.rollback_complete needs a stacks target, not {type(target).__name__}"
-            )
-        p = self.parse(call.params)
+        target = opened(call, self.name, StacksTargetType)
+        p = self.parse(call)
         started = time.perf_counter()
         with target.state_lock:
             snapshots = dict(target.snapshots)

@@ -30,8 +30,9 @@ from assay.checks.model_kind import ModelKind
 from assay.checks.stacks.cloudformation import CloudFormation
 from assay.checks.stacks.models import Deployment, DeploymentStatus, StackGraph
 from assay.checks.stacks.stack_state import ANSWERS, StackError, StackOutcome, explain
-from assay.checks.stacks.target import StacksTarget
+from assay.checks.stacks.target import StacksTarget, StacksTargetType
 from assay.checks.stacks.waves import WaitParams, failure_line, run_waves
+from assay.checks.target_type import opened
 from assay.core.checks import CheckCall, Observation
 from assay.core.registry import suggest
 from assay.core.secrets import register as register_secret
@@ -168,10 +169,8 @@ class StacksDeploy(ModelKind[DeployParams]):
     params_model = DeployParams
 
     def run(self, call: CheckCall) -> Observation:
-        target = call.target
-        if not isinstance(target, StacksTarget):
-            raise TypeError(f"stacks.deploy needs a stacks target, not {type(target).__name__}")
-        p = self.parse(call.params)
+        target = opened(call, self.name, StacksTargetType)
+        p = self.parse(call)
         started = time.perf_counter()
         assembly = target.assembly()  # a source that cannot be read: the step errors
         names = assembly.select(p.stacks)

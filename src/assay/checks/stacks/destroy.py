@@ -29,8 +29,9 @@ from assay.checks.stacks import graph as algorithms
 from assay.checks.stacks.cloudformation import CloudFormation
 from assay.checks.stacks.models import DeploymentStatus
 from assay.checks.stacks.stack_state import ANSWERS, StackError, StackOutcome, explain
-from assay.checks.stacks.target import StacksTarget
+from assay.checks.stacks.target import StacksTarget, StacksTargetType
 from assay.checks.stacks.waves import WaitParams, failure_line, run_waves
+from assay.checks.target_type import opened
 from assay.core.checks import CheckCall, Observation
 
 BUCKET = "AWS::S3::Bucket"
@@ -93,10 +94,8 @@ class StacksDestroy(ModelKind[DestroyParams]):
     params_model = DestroyParams
 
     def run(self, call: CheckCall) -> Observation:
-        target = call.target
-        if not isinstance(target, StacksTarget):
-            raise TypeError(f"stacks.destroy needs a stacks target, not {type(target).__name__}")
-        p = self.parse(call.params)
+        target = opened(call, self.name, StacksTargetType)
+        p = self.parse(call)
         started = time.perf_counter()
         assembly = target.assembly()
         names = assembly.select(p.stacks)

@@ -19,7 +19,8 @@ from assay.checks.model_kind import ModelKind
 from assay.checks.stacks import graph as algorithms
 from assay.checks.stacks.dependencies import Analysis
 from assay.checks.stacks.models import StackGraph
-from assay.checks.stacks.target import StacksTarget
+from assay.checks.stacks.target import StacksTargetType
+from assay.checks.target_type import opened
 from assay.config.models import StrictModel
 from assay.core.checks import CheckCall, Observation
 
@@ -128,10 +129,8 @@ class StacksOrder(ModelKind[OrderParams]):
     params_model = OrderParams
 
     def run(self, call: CheckCall) -> Observation:
-        target = call.target
-        if not isinstance(target, StacksTarget):
-            raise TypeError(f"stacks.order needs a stacks target, not {type(target).__name__}")
-        p = self.parse(call.params)
+        target = opened(call, self.name, StacksTargetType)
+        p = self.parse(call)
         started = time.perf_counter()
         # a source that cannot be read raises SourceError: the step could not run (ERROR)
         analysis = target.analysis()

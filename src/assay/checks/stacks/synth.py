@@ -16,8 +16,9 @@ from pydantic import Field, field_validator
 from assay.checks.model_kind import ModelKind
 from assay.checks.stacks.assembly import select
 from assay.checks.stacks.lint import CDK_DEFAULT_IGNORE, SEVERITIES, Finding, lint
-from assay.checks.stacks.target import StacksTarget
+from assay.checks.stacks.target import StacksTarget, StacksTargetType
 from assay.checks.stacks.templates import SourceError
+from assay.checks.target_type import opened
 from assay.config.models import StrictModel
 from assay.core.checks import CheckCall, Observation
 
@@ -77,10 +78,8 @@ class StacksSynth(ModelKind[SynthParams]):
     params_model = SynthParams
 
     def run(self, call: CheckCall) -> Observation:
-        target = call.target
-        if not isinstance(target, StacksTarget):
-            raise TypeError(f"stacks.synth needs a stacks target, not {type(target).__name__}")
-        p = self.parse(call.params)
+        target = opened(call, self.name, StacksTargetType)
+        p = self.parse(call)
         started = time.perf_counter()
         data: dict[str, Any] = {
             "source": target.settings.source,

@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import Field, field_validator
 
 from assay.checks.model_kind import ModelKind
+from assay.checks.target_type import opened
 from assay.checks.terraform.approvals import (
     Approval,
     Rule,
@@ -24,7 +25,7 @@ from assay.checks.terraform.approvals import (
     read_approvals,
 )
 from assay.checks.terraform.plan import Change, Plan, sensitive_values
-from assay.checks.terraform.target import TerraformTarget
+from assay.checks.terraform.target import TerraformTargetType
 from assay.config.models import StrictModel
 from assay.core.checks import CheckCall, Observation
 from assay.core.secrets import register as register_secret
@@ -118,11 +119,9 @@ class TerraformPlan(ModelKind[PlanParams]):
     params_model = PlanParams
 
     def run(self, call: CheckCall) -> Observation:
-        target = call.target
-        if not isinstance(target, TerraformTarget):
-            raise TypeError(f"terraform.plan needs a terraform target, not {type(target).__name__}")
+        target = opened(call, self.name, TerraformTargetType)
         started = time.perf_counter()
-        p = self.parse(call.params)
+        p = self.parse(call)
         plan = target.plan()  # a file that is not a plan raises PlanError: an ERROR result
         _register_sensitive(plan)
         approvals = _approvals(p, call)

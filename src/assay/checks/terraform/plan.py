@@ -246,14 +246,18 @@ def parse_plan(data: Any, file: str) -> Plan:
     )
 
 
-def read_plan(path: Path) -> Plan:
-    """Read and parse a plan JSON file."""
+def read_json(path: Path, what: str, error: type[PlanError]) -> Any:
+    """The decoded JSON of ``path`` (``what`` it is, for messages); ``error`` if it has none."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise PlanError(f"{path}: cannot read the plan: {exc.strerror or exc}") from None
+        raise error(f"{path}: cannot read {what}: {exc.strerror or exc}") from None
     try:
-        data = json.loads(text)
+        return json.loads(text)
     except ValueError as exc:
-        raise PlanError(f"{path}: not JSON: {exc}") from None
-    return parse_plan(data, str(path))
+        raise error(f"{path}: not JSON: {exc}") from None
+
+
+def read_plan(path: Path) -> Plan:
+    """Read and parse a plan JSON file."""
+    return parse_plan(read_json(path, "the plan", PlanError), str(path))

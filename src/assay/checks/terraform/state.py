@@ -9,12 +9,11 @@ object ``create_before_destroy`` has not removed yet). ``region`` is the instanc
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assay.checks.terraform.plan import PlanError
+from assay.checks.terraform.plan import PlanError, read_json
 
 SUPPORTED_VERSION = 4
 
@@ -142,12 +141,4 @@ def parse_state(data: Any, origin: str) -> State:
 
 def read_state(path: Path) -> State:
     """Read and parse a state file; ``StateError`` naming the file if it is not one."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise StateError(f"{path}: cannot read the state file: {exc.strerror or exc}") from None
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        raise StateError(f"{path}: not JSON: {exc}") from None
-    return parse_state(data, str(path))
+    return parse_state(read_json(path, "the state file", StateError), str(path))

@@ -31,9 +31,10 @@ from assay.checks.aws.errors import from_exception
 from assay.checks.aws.resources import NotFound
 from assay.checks.aws.resources.base import outcome
 from assay.checks.model_kind import ModelKind
+from assay.checks.target_type import opened
 from assay.checks.terraform.attributes import ATTRIBUTES, normal, state_value
 from assay.checks.terraform.state import Instance
-from assay.checks.terraform.target import TerraformTarget
+from assay.checks.terraform.target import TerraformTargetType
 from assay.config.models import StrictModel
 from assay.core.checks import CheckCall, Observation
 from assay.core.registry import suggest
@@ -184,12 +185,9 @@ class TerraformState(ModelKind[StateParams]):
     params_model = StateParams
 
     def run(self, call: CheckCall) -> Observation:
-        target = call.target
-        if not isinstance(target, TerraformTarget):
-            kind = type(target).__name__
-            raise TypeError(f"terraform.state needs a terraform target, not {kind}")
+        target = opened(call, self.name, TerraformTargetType)
         started = time.perf_counter()
-        p = self.parse(call.params)
+        p = self.parse(call)
         state = target.state()  # a file that is not a state raises StateError: an ERROR result
         chosen = [i for i in state.instances if i.deposed is None and _chosen(i.address, p)]
         for instance in chosen:
