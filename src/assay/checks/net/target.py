@@ -9,9 +9,9 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 
-from assay.checks.net.params import ParamError
 from assay.checks.target_type import FamilyTargetType
 from assay.config.models import TargetBase
+from assay.core.errors import InvalidParameters
 
 SCHEME_PORTS = {"https": 443, "http": 80}
 
@@ -95,9 +95,9 @@ def endpoint(target: Any, host: str | None, port: int | None, default_port: int 
         port = parts.port or SCHEME_PORTS.get(parts.scheme)
     port = port or default_port
     if not host:
-        raise ParamError("no host: give 'host' in the step or set 'host' on the target")
+        raise InvalidParameters("no host: give 'host' in the step or set 'host' on the target")
     if port is None:
-        raise ParamError("no port: give 'port' in the step")
+        raise InvalidParameters("no port: give 'port' in the step")
     return Endpoint(host, port)
 
 

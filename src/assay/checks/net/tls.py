@@ -11,16 +11,26 @@ import socket
 import ssl
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from cryptography import x509
+from pydantic import Field
 
 from assay.checks.net import certs
 from assay.checks.net.errors import TIMEOUT, Clock, from_socket_error, ms
-from assay.checks.net.params import NetKind, Param, ParamError
+from assay.checks.net.params import (
+    Flag,
+    MaybeText,
+    NetKind,
+    NetParams,
+    Port,
+    choices_schema,
+    one_of,
+)
 from assay.checks.net.target import Endpoint, default_ca_file, endpoint, timeout_of
 from assay.checks.net.tcp import connect
 from assay.core.checks import CheckCall, Observation
+from assay.core.errors import InvalidParameters
 
 VERSIONS = {
     "TLSv1": ssl.TLSVersion.TLSv1,
@@ -54,7 +64,9 @@ def context(
             try:
                 ctx.load_verify_locations(cafile=ca_file)
             except ssl.SSLError as exc:
-                raise ParamError(f"ca_file {ca_file}: not a PEM certificate ({exc})") from None
+                raise InvalidParameters(
+                    f"ca_file {ca_file}: not a PEM certificate ({exc})"
+                ) from None
     else:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         ctx.check_hostname = False
@@ -69,7 +81,7 @@ def _ca_path(value: str | None) -> str | None:
         return None
     path = Path(value.removeprefix("file://"))
     if not path.is_file():
-        raise ParamError(f"ca_file not found: {value}")
+        raise InvalidParameters(f"ca_file not found: {value}")
     return str(path)
 
 
@@ -140,33 +152,38 @@ def verification(
     return Verification(chain_valid, matches, str(error.verify_message))
 
 
-class TlsCertificate(NetKind):
+class TlsParams(NetParams):
+    host: MaybeText = Field(
+        None, description="Host name or IP (default: the target's host or base_url)."
+    )
+    port: Port = Field(None, description="TCP port (default: the base_url's port, else 443).")
+    server_name: MaybeText = Field(None, description="SNI and the name to verify (default: host).")
+    ca_file: MaybeText = Field(
+        None,
+        description="PEM file of a CA to trust besides the system's (file:// ok; default: an "
+        "http target's verify_tls file).",
+    )
+    verify: Flag = Field(True, description="Fail on an invalid chain, host name or validity.")
+    min_protocol: Annotated[
+        str | None, one_of(tuple(VERSIONS)), choices_schema(tuple(VERSIONS))
+    ] = Field(None, description="Lowest TLS version to offer.")
+
+
+class TlsCertificate(NetKind[TlsParams]):
     name = "tls.certificate"
     description = "TLS handshake and leaf certificate: expiry, subject, names, chain validity."
     target_types = ("net", "http")
-    params = (
-        Param("host", "str", "Host name or IP (default: the target's host or base_url)."),
-        Param("port", "port", "TCP port (default: the base_url's port, else 443)."),
-        Param("server_name", "str", "SNI and the name to verify (default: host)."),
-        Param(
-            "ca_file",
-            "str",
-            "PEM file of a CA to trust besides the system's (file:// ok; default: an http "
-            "target's verify_tls file).",
-        ),
-        Param("verify", "bool", "Fail on an invalid chain, host name or validity.", default=True),
-        Param("min_protocol", "choice", "Lowest TLS version to offer.", choices=tuple(VERSIONS)),
-    )
+    params_model = TlsParams
 
     def run(self, call: CheckCall) -> Observation:
-        p = self.values(call.params)
-        where = endpoint(call.target, p["host"], p["port"], 443)
+        p = self.parse(call)
+        where = endpoint(call.target, p.host, p.port, 443)
         probe = Probe(
             where,
-            p["server_name"] or where.host,
+            p.server_name or where.host,
             timeout_of(call.target, call.timeout),
-            _ca_path(p["ca_file"] or default_ca_file(call.target)),
-            p["min_protocol"],
+            _ca_path(p.ca_file or default_ca_file(call.target)),
+            p.min_protocol,
         )
         verifying = probe.context(verify=True)
         base = {"host": where.host, "port": where.port, "server_name": probe.server_name}
@@ -196,7 +213,7 @@ class TlsCertificate(NetKind):
         cert = certs.load(shake.der)
         found = verification(error, cert, probe)
         problems = _problems(cert, found, probe.server_name)
-        enforce = bool(p["verify"])
+        enforce = p.verify
         return Observation(
             success=not (enforce and problems),
             error_code=problems[0][0] if enforce and problems else None,
