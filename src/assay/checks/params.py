@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError, ValidationInfo
+from pydantic_core import PydanticCustomError
 
 from assay.core.checks import ParamProblem
 from assay.core.errors import InvalidParameters
@@ -34,6 +35,27 @@ def at_run(info: ValidationInfo) -> bool:
     return bool((info.context or {}).get("run"))
 
 
+Path = tuple[str | int, ...]
+
+
+def problems_below(problems: list[tuple[Path, str]]) -> PydanticCustomError:
+    """An error for a validator that finds problems inside its value, each at its own path
+    below the field (``headers.X-A``), where one ValueError would point at the field only."""
+    text = "; ".join(message for _, message in problems)
+    return PydanticCustomError("problems", "{text}", {"text": text, "problems": problems})
+
+
+def tidy_schema(schema: dict[str, Any], defaults: bool = True) -> None:
+    """A model's JSON Schema as a hand-written one reads: no titles, no docstring, no null
+    defaults (and no defaults at all without ``defaults``); for ``json_schema_extra``."""
+    schema.pop("title", None)
+    schema.pop("description", None)
+    for prop in schema.get("properties", {}).values():
+        prop.pop("title", None)
+        if not defaults or prop.get("default", ...) is None:
+            prop.pop("default", None)
+
+
 def _message(err: Any, unknown: str, kind: str) -> str:
     if err["type"] == "missing":
         return f"missing required parameter '{err['loc'][-1]}'"
@@ -50,7 +72,7 @@ def problems_of(
 
     ``unknown`` words an unknown key (``{key}``, ``{hint}``, ``{valid}``, ``{kind}``).
     """
-    merged: dict[tuple[str | int, ...], list[str]] = {}
+    merged: dict[Path, list[str]] = {}
     for err in exc.errors():
         loc = tuple(err["loc"])
         key = (err.get("ctx") or {}).get("key")
@@ -58,10 +80,13 @@ def problems_of(
             loc = loc[:-1]
         elif key is not None:  # an unknown key: point at the key itself
             loc = (*loc, key)
-        messages = merged.setdefault(loc, [])
-        message = _message(err, unknown, kind)
-        if message not in messages:
-            messages.append(message)
+        found = [((), _message(err, unknown, kind))]
+        if err["type"] == "problems":
+            found = err["ctx"]["problems"]
+        for below, message in found:
+            messages = merged.setdefault((*loc, *below), [])
+            if message not in messages:
+                messages.append(message)
     return [ParamProblem(path, " or ".join(messages)) for path, messages in merged.items()]
 
 

@@ -15,6 +15,7 @@ from typing import Annotated, Any, ClassVar, TypeVar
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationInfo, WithJsonSchema
 
 from assay.checks.model_kind import ModelKind
+from assay.checks.params import tidy_schema
 from assay.config.models import StrictModel
 from assay.core.registry import suggest
 
@@ -100,12 +101,7 @@ def choices_schema(choices: tuple[str, ...]) -> WithJsonSchema:
 
 
 def _plain_schema(schema: dict[str, Any], model: type[BaseModel]) -> None:
-    """The schema as editors need it: no titles, no null defaults, ``required`` always."""
-    schema.pop("title", None)
-    for prop in schema.get("properties", {}).values():
-        prop.pop("title", None)
-        if prop.get("default", ...) is None:
-            del prop["default"]
+    tidy_schema(schema)
     schema.setdefault("required", [])
 
 
