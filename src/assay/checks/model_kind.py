@@ -34,9 +34,9 @@ class ModelKind(Generic[P]):
     kind's name as ``{kind}``); by default as every other unknown key of a suite.
     """
 
-    name: ClassVar[str]
-    family: ClassVar[str]
-    description: ClassVar[str]
+    name: str
+    family: str
+    description: str
     params_model: type[P]
     unknown_key: ClassVar[str] = UNKNOWN_KEY
 

@@ -11,7 +11,7 @@ Validators see ``info.context["run"]``: False when the suite loads, True when th
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError, ValidationInfo
@@ -66,16 +66,18 @@ def _message(err: Any, unknown: str, kind: str) -> str:
 
 
 def problems_of(
-    exc: ValidationError, unknown: str = UNKNOWN_KEY, kind: str = ""
+    exc: ValidationError, unknown: str = UNKNOWN_KEY, kind: str = "", skip: Set[str] = frozenset()
 ) -> list[ParamProblem]:
     """One problem per distinct location, messages of one location joined with 'or'.
 
-    ``unknown`` words an unknown key (``{key}``, ``{hint}``, ``{valid}``, ``{kind}``).
+    ``unknown`` words an unknown key (``{key}``, ``{hint}``, ``{valid}``, ``{kind}``); errors
+    about the parameters in ``skip`` (missing ones included) are left out.
     """
     merged: dict[Path, list[str]] = {}
     for err in exc.errors():
-        loc = tuple(err["loc"])
+        given = tuple(err["loc"])
         key = (err.get("ctx") or {}).get("key")
+        loc = given
         if err["type"] == "missing":
             loc = loc[:-1]
         elif key is not None:  # an unknown key: point at the key itself
@@ -84,6 +86,8 @@ def problems_of(
         if err["type"] == "problems":
             found = err["ctx"]["problems"]
         for below, message in found:
+            if (*given, *below)[:1] and (*given, *below)[0] in skip:
+                continue
             messages = merged.setdefault((*loc, *below), [])
             if message not in messages:
                 messages.append(message)
@@ -96,16 +100,14 @@ def param_problems(
     """Every problem of ``params`` against ``model`` when the suite loads.
 
     A parameter that is a step-output reference (``waves: ${waves}``) gets its value when the
-    step runs; it is checked then, and left out now.
+    step runs; it is checked then. It stays in now, so that checks across parameters see it
+    given, and problems of its own are left out.
     """
     deferred = {k for k, v in params.items() if is_deferred(v)}
     try:
-        model.model_validate(
-            {k: v for k, v in params.items() if k not in deferred}, context={"run": False}
-        )
+        model.model_validate(dict(params), context={"run": False})
     except ValidationError as exc:
-        problems = problems_of(exc, unknown, kind)
-        return [p for p in problems if not (p.path and p.path[0] in deferred)]
+        return problems_of(exc, unknown, kind, deferred)
     return []
 
 

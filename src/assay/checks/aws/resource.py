@@ -25,9 +25,10 @@ from botocore.exceptions import BotoCoreError, ClientError
 from assay.checks.aws import model, resources
 from assay.checks.aws.connection import CONNECTED_TYPES
 from assay.checks.aws.errors import from_exception
-from assay.checks.aws.params import ResourceId, ResourceParams, parse
+from assay.checks.aws.params import UNKNOWN, ResourceId, ResourceParams
 from assay.checks.aws.resources import Clients, NotFound, ResourceType
 from assay.checks.aws.resources.cloudformation import stack_output, stack_resource
+from assay.checks.model_kind import ModelKind
 from assay.checks.params import is_deferred
 from assay.core.checks import CheckCall, Observation, ParamProblem
 from assay.core.errors import InvalidParameters
@@ -68,31 +69,17 @@ def resolve(clients: Clients, params: ResourceId) -> tuple[str | None, str]:
     return None, stack_output(clients, params.stack, params.output)
 
 
-class _ResourceKind:
+class _ResourceKind(ModelKind[ResourceId]):
     family = "aws"
     target_types = CONNECTED_TYPES
-    name = ""
-    description = ""
     params_model: type[ResourceId] = ResourceId
-
-    def validate(self, params: Mapping[str, Any]) -> list[ParamProblem]:
-        return parse(self.params_model, params)[1]
-
-    def params_schema(self) -> dict[str, Any]:
-        return self.params_model.model_json_schema()
-
-    def _params(self, call: CheckCall) -> Any:
-        if not call.validated:
-            problems = self.validate(call.params)
-            if problems:
-                raise InvalidParameters("; ".join(p.message for p in problems))
-        return self.params_model.model_validate(dict(call.params))
+    unknown_key = UNKNOWN
 
     def _resource_type(self, params: Any, cfn_type: str | None) -> ResourceType:
         raise NotImplementedError
 
     def run(self, call: CheckCall) -> Observation:
-        p = self._params(call)
+        p = self.parse(call)
         clients = call.target.clients(call.credential, p.region)  # type: ignore[attr-defined]
         started = time.perf_counter()
         try:
@@ -117,19 +104,19 @@ class AwsResource(_ResourceKind):
     params_model = ResourceParams
 
     def validate(self, params: Mapping[str, Any]) -> list[ParamProblem]:
-        parsed, problems = parse(ResourceParams, params)
+        """The model's problems, and a ``type`` assay does not know (with a suggestion)."""
+        problems = super().validate(params)
+        given = params.get("type")
         if (
-            parsed is not None
-            and parsed.type is not None
-            and not is_deferred(parsed.type)
-            and resources.lookup(parsed.type) is None
+            not problems
+            and isinstance(given, str)
+            and not is_deferred(given)
+            and resources.lookup(given) is None
         ):
-            hint = suggest(parsed.type, resources.names())
+            hint = suggest(given, resources.names())
             known = ", ".join(resources.TYPES.names())
             problems.append(
-                ParamProblem(
-                    ("type",), f"unknown resource type '{parsed.type}'{hint}; known: {known}"
-                )
+                ParamProblem(("type",), f"unknown resource type '{given}'{hint}; known: {known}")
             )
         return problems
 
@@ -150,6 +137,7 @@ class ReadyMade(_ResourceKind):
     """One resource type as its own kind: ``aws.sqs_queue: {name: orders}``."""
 
     def __init__(self, resource_type: ResourceType) -> None:
+        super().__init__()
         self.resource_type = resource_type
         self.name = resource_type.kind
         self.description = f"Describe {resource_type.summary}; fails if it does not exist."

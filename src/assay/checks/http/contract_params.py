@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, WithJsonSchema
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    WithJsonSchema,
+    model_validator,
+)
 
 from assay.checks.params import Path, problems_below, tidy_schema
 from assay.config.models import StrictModel
@@ -26,9 +34,12 @@ MODES = ("positive", "negative")
 _NAMES_SCHEMA = {"type": "array", "minItems": 1, "items": {"type": "string"}}
 
 
+SCHEMA_REQUIRED = "'schema' (path, URL or file://) is required"
+
+
 def _document(value: Any) -> str:
     if not isinstance(value, str) or not value:
-        raise ValueError("'schema' (path, URL or file://) is required")
+        raise ValueError(SCHEMA_REQUIRED)
     return value
 
 
@@ -71,7 +82,7 @@ def _known(known: tuple[str, ...]) -> Callable[[Any, ValidationInfo], list[str]]
 
 def _schema(schema: dict[str, Any], model: type[BaseModel]) -> None:
     tidy_schema(schema, defaults=False)
-    schema["required"] = ["schema"]  # a field with a default, so that its message is ours
+    schema["required"] = ["schema"]  # a default in the model, so that the message is ours
 
 
 class ContractParams(StrictModel):
@@ -80,9 +91,7 @@ class ContractParams(StrictModel):
     model_config = ConfigDict(json_schema_extra=_schema)
 
     document: Annotated[str, BeforeValidator(_document), WithJsonSchema({"type": "string"})] = (
-        Field(
-            "", alias="schema", validate_default=True, description="Path, absolute URL or file://."
-        )
+        Field("", alias="schema", description="Path, absolute URL or file://.")
     )
     max_examples: Annotated[
         int,
@@ -103,3 +112,9 @@ class ContractParams(StrictModel):
     operations: Annotated[
         list[str], BeforeValidator(_operations), WithJsonSchema(_NAMES_SCHEMA)
     ] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _document_given(self) -> ContractParams:
+        if not self.document:
+            raise problems_below([(("schema",), SCHEMA_REQUIRED)])
+        return self

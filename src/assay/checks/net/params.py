@@ -114,5 +114,5 @@ class NetParams(StrictModel):
 class NetKind(ModelKind[P]):
     """A net kind: its parameters a ``NetParams`` model, an unknown one told with the rest."""
 
-    family: ClassVar[str] = "net"
+    family = "net"
     unknown_key: ClassVar[str] = "unknown parameter '{key}'{hint}; parameters of {kind}: {valid}"
