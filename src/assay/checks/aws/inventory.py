@@ -25,11 +25,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from assay.checks.aws import resources
+from assay.checks.aws.errors import ErrorAnswer, error_line, transient
 from assay.checks.aws.resources import NotFound, ResourceType
-from assay.checks.aws.resources.base import Clients, outcome, transient
+from assay.checks.aws.resources.base import Clients
 from assay.core.registry import suggest
 from assay.core.secrets import redact
 
@@ -166,10 +165,10 @@ def _entry(clients: Clients, resource_type: ResourceType, ident: str) -> Entry |
         description = resource_type.describe(clients, ident, True)
     except NotFound:
         return None
-    except ClientError as exc:
+    except ErrorAnswer as exc:
         if transient(exc):
             raise
-        error = redact(outcome(exc, resource_type.service))
+        error = redact(error_line(exc, resource_type.service))
         return Entry(resource_type.name, resource_type.canonical(ident), None, "", {}, error)
     config = configuration(resource_type, description)
     name = resource_type.canonical(ident)
@@ -184,10 +183,11 @@ def _listed(
         for resource_type in _types(service):
             try:
                 found += [(resource_type, ident) for ident in resource_type.list_ids(clients)]
-            except ClientError as exc:
+            except ErrorAnswer as exc:
                 if transient(exc):
                     raise
-                errors[service] = redact(f"listing {resource_type.noun}s: {outcome(exc, service)}")
+                listing = f"listing {resource_type.noun}s: {error_line(exc, service)}"
+                errors[service] = redact(listing)
     return found
 
 

@@ -20,11 +20,9 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from assay.checks.aws import model, resources
 from assay.checks.aws.connection import CONNECTED_TYPES
-from assay.checks.aws.errors import from_exception
+from assay.checks.aws.errors import AWS_ERRORS, from_exception
 from assay.checks.aws.params import UNKNOWN, ResourceId, ResourceParams
 from assay.checks.aws.resources import Clients, NotFound, ResourceType
 from assay.checks.aws.resources.cloudformation import stack_output, stack_resource
@@ -50,7 +48,7 @@ def observe(resource_type: ResourceType, clients: Any, ident: str) -> Observatio
         doc = resource_type.describe(clients, ident, False)
     except NotFound as exc:
         obs = _not_found(exc, {"Type": resource_type.name, "Id": resource_type.canonical(ident)})
-    except (ClientError, BotoCoreError) as exc:
+    except AWS_ERRORS as exc:
         obs = from_exception(exc, model.label(resource_type.service))
     else:
         obs = Observation(success=True, data=doc, context={"BODY": doc})
@@ -89,7 +87,7 @@ class _ResourceKind(ModelKind[ResourceId]):
             obs = _not_found(exc, {k: v for k, v in where.items() if v is not None})
             obs.timings["total"] = time.perf_counter() - started
             return obs
-        except (ClientError, BotoCoreError) as exc:
+        except AWS_ERRORS as exc:
             return from_exception(exc, "CloudFormation")
         return observe(self._resource_type(p, cfn_type), clients, ident)
 

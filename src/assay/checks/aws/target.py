@@ -16,11 +16,10 @@ from typing import Any, Literal
 import boto3
 import httpx
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
 from assay.checks.aws.connection import EMBEDDED, AwsConnection
 from assay.checks.aws.embedded import EmbeddedMoto
-from assay.checks.aws.errors import NO_CREDENTIALS, NoCredentials
+from assay.checks.aws.errors import reach
 from assay.checks.target_type import FamilyTargetType
 from assay.core.errors import TargetUnreachable
 from assay.core.secrets import redact
@@ -213,14 +212,7 @@ class AccountTarget:
 def probe(target: AwsTarget) -> None:
     """Ask STS who we are; then reach every per-service endpoint. Any answer will do."""
     where = target.endpoint or "AWS"
-    try:
-        target.client("sts").get_caller_identity()
-    except ClientError:
-        pass  # it answered: reachable, whatever it thinks of our keys
-    except NoCredentialsError:
-        raise NoCredentials(f"target '{target.name}': {NO_CREDENTIALS}") from None
-    except BotoCoreError as exc:
-        raise TargetUnreachable(f"target '{target.name}' at {where}: {redact(str(exc))}") from None
+    reach(target.name, where, lambda: target.client("sts").get_caller_identity())
     for service, url in target.settings.endpoints.items():
         try:
             httpx.get(url, timeout=target.settings.timeout, verify=target.settings.verify_tls)

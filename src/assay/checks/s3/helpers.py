@@ -17,10 +17,10 @@ from contextlib import ExitStack, suppress
 from typing import Any
 
 import httpx
-from botocore.exceptions import BotoCoreError, ClientError
 
 from assay.checks.aws import bodies
-from assay.checks.aws.errors import TRANSIENT_STATUS, from_exception
+from assay.checks.aws.buckets import empty_bucket
+from assay.checks.aws.errors import AWS_ERRORS, TRANSIENT_STATUS, from_exception
 from assay.core.checks import CHECKS, CheckCall, Observation, ParamProblem
 from assay.core.registry import suggest
 
@@ -167,10 +167,10 @@ class MultipartUpload(_Helper):
                     UploadId=upload_id,
                     MultipartUpload={"Parts": parts},
                 )
-        except (ClientError, BotoCoreError) as exc:
+        except AWS_ERRORS as exc:
             if upload_id:
                 # the original error is what the user needs to see
-                with suppress(ClientError, BotoCoreError):
+                with suppress(*AWS_ERRORS):
                     client.abort_multipart_upload(
                         Bucket=p["Bucket"], Key=p["Key"], UploadId=upload_id
                     )
@@ -191,60 +191,6 @@ class MultipartUpload(_Helper):
         )
 
 
-UNSUPPORTED = {"NotImplemented", "MethodNotAllowed"}
-
-
-def _unsupported(exc: ClientError) -> bool:
-    return exc.response.get("Error", {}).get("Code") in UNSUPPORTED
-
-
-def empty_bucket(client: Any, bucket: str, delete_bucket: bool = False) -> int:
-    """Delete every object version, delete marker and pending upload; the number deleted.
-
-    Falls back to plain listings on stores without versioning or multipart listings (s3rver
-    answers 405/501). ``stacks.destroy`` uses it too, on the buckets a stack created.
-    """
-    try:
-        deleted = _versions(client, bucket)
-    except ClientError as exc:
-        if not _unsupported(exc):
-            raise
-        deleted = _objects(client, bucket)
-    try:
-        for page in client.get_paginator("list_multipart_uploads").paginate(Bucket=bucket):
-            for up in page.get("Uploads", []):
-                client.abort_multipart_upload(Bucket=bucket, Key=up["Key"], UploadId=up["UploadId"])
-    except ClientError as exc:
-        if not _unsupported(exc):
-            raise
-    if delete_bucket:
-        client.delete_bucket(Bucket=bucket)
-    return deleted
-
-
-def _versions(client: Any, bucket: str) -> int:
-    deleted = 0
-    for page in client.get_paginator("list_object_versions").paginate(Bucket=bucket):
-        keys = [
-            {"Key": v["Key"], "VersionId": v["VersionId"]}
-            for v in page.get("Versions", []) + page.get("DeleteMarkers", [])
-        ]
-        if keys:
-            client.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
-            deleted += len(keys)
-    return deleted
-
-
-def _objects(client: Any, bucket: str) -> int:
-    deleted = 0
-    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket):
-        keys = [{"Key": o["Key"]} for o in page.get("Contents", [])]
-        if keys:
-            client.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
-            deleted += len(keys)
-    return deleted
-
-
 class EmptyBucket(_Helper):
     """Works on stores without versioning or multipart listings (s3rver answers 405/501)."""
 
@@ -258,7 +204,7 @@ class EmptyBucket(_Helper):
         delete = str(p.get("DeleteBucket", True)).lower() == "true"
         try:
             deleted = empty_bucket(client, p["Bucket"], delete)
-        except (ClientError, BotoCoreError) as exc:
+        except AWS_ERRORS as exc:
             return from_exception(exc)
         return Observation(success=True, http_status=200, data={"Deleted": deleted})
 

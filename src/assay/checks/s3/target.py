@@ -10,10 +10,9 @@ from botocore.config import Config
 from pydantic import Field, model_validator
 
 from assay.checks.aws.embedded import EMBEDDED_CREDENTIAL, EmbeddedMoto
+from assay.checks.aws.errors import reach
 from assay.checks.target_type import FamilyTargetType
 from assay.config.models import CredentialSet, TargetBase
-from assay.core.errors import TargetUnreachable
-from assay.core.secrets import redact
 
 
 class S3Settings(TargetBase):
@@ -114,14 +113,5 @@ class S3TargetType(FamilyTargetType[S3Settings, S3Target]):
     target_class = S3Target
 
     def probe(self, target: Any) -> None:
-        from botocore.exceptions import BotoCoreError, ClientError
-
         cred = target.credential_names()[0]
-        try:
-            target.client(cred).list_buckets()
-        except ClientError:
-            return  # it answered: reachable, whatever it thinks of our keys
-        except BotoCoreError as exc:
-            raise TargetUnreachable(
-                f"target '{target.name}' at {target.endpoint}: {redact(str(exc))}"
-            ) from None
+        reach(target.name, f"{target.endpoint}", lambda: target.client(cred).list_buckets())

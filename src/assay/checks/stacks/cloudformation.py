@@ -23,19 +23,15 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from botocore.exceptions import ClientError
-
+from assay.checks.aws.errors import ANSWERS, ErrorAnswer, explain
 from assay.checks.aws.operation import jsonable
 from assay.checks.stacks.stack_state import (
-    ANSWERS,
     NO_CHANGES,
     SETTLED_WELL,
     StackError,
     StackOutcome,
     Waiting,
     action_for,
-    client_message,
-    explain,
 )
 
 
@@ -51,8 +47,8 @@ class CloudFormation:
         """The stack as DescribeStacks has it, or None when there is none (or it was deleted)."""
         try:
             stack: dict[str, Any] = self.client.describe_stacks(StackName=name)["Stacks"][0]
-        except ClientError as exc:
-            if "does not exist" in client_message(exc)[1]:
+        except ErrorAnswer as exc:
+            if "does not exist" in explain(exc)[1]:
                 return None
             raise
         return None if stack.get("StackStatus") == "DELETE_COMPLETE" else stack

@@ -16,11 +16,10 @@ import glob
 import time
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import Field, field_validator
 
 from assay.checks.aws import inventory
-from assay.checks.aws.errors import from_exception
+from assay.checks.aws.errors import AWS_ERRORS, from_exception
 from assay.checks.aws.inventory import InventoryDiff
 from assay.checks.model_kind import ModelKind
 from assay.checks.stacks.target import StacksTarget, StacksTargetType
@@ -105,7 +104,7 @@ class StacksInventory(ModelKind[InventoryParams]):
         try:
             for region in regions:
                 taken[region] = inventory.take(target.clients(call.credential, region), services)
-        except (ClientError, BotoCoreError) as exc:
+        except AWS_ERRORS as exc:
             return from_exception(exc, "the inventory")
         with target.state_lock:
             target.snapshots = taken
@@ -168,7 +167,7 @@ class StacksRollbackComplete(ModelKind[CompleteParams]):
                 after = inventory.take(target.clients(call.credential, region), before.services)
                 kept = [glob.escape(key) for key in retained]  # keys, not patterns
                 diffs[region] = inventory.diff(before, after, [*p.ignore, *kept])
-        except (ClientError, BotoCoreError) as exc:
+        except AWS_ERRORS as exc:
             return from_exception(exc, "the inventory")
         several = len(diffs) > 1
         findings = [line for r, d in diffs.items() for line in _findings(d, r, several)]

@@ -21,15 +21,13 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from botocore.exceptions import BotoCoreError, ClientError
-from botocore.parsers import ResponseParserError
 from pydantic import Field
 
-from assay.checks.aws.errors import from_exception
+from assay.checks.aws.errors import ANSWERS, AWS_ERRORS, explain, from_exception
 from assay.checks.model_kind import ModelKind
 from assay.checks.stacks.cloudformation import CloudFormation
 from assay.checks.stacks.models import Deployment, DeploymentStatus, StackGraph
-from assay.checks.stacks.stack_state import ANSWERS, StackError, StackOutcome, explain
+from assay.checks.stacks.stack_state import StackError, StackOutcome
 from assay.checks.stacks.target import StacksTarget, StacksTargetType
 from assay.checks.stacks.waves import WaitParams, failure_line, run_waves
 from assay.checks.target_type import opened
@@ -215,7 +213,7 @@ class StacksDeploy(ModelKind[DeployParams]):
         record(target, graph, {}, DeploymentStatus.DEPLOYING)
         try:
             outcomes, failed, skipped = run_waves(waves, one)
-        except (ClientError, BotoCoreError, ResponseParserError) as exc:
+        except AWS_ERRORS as exc:
             return from_exception(exc, "CloudFormation")
         status = DeploymentStatus.FAILED if failed else DeploymentStatus.DEPLOYED
         record(target, graph, outcomes, status)

@@ -17,18 +17,23 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-from botocore.parsers import ResponseParserError
 from pydantic import Field
 
 from assay.checks.aws import resources
-from assay.checks.aws.errors import from_exception
+from assay.checks.aws.buckets import empty_bucket
+from assay.checks.aws.errors import (
+    ANSWERS,
+    AWS_ERRORS,
+    ErrorAnswer,
+    error_code,
+    explain,
+    from_exception,
+)
 from assay.checks.model_kind import ModelKind
-from assay.checks.s3.helpers import empty_bucket
 from assay.checks.stacks import graph as algorithms
 from assay.checks.stacks.cloudformation import CloudFormation
 from assay.checks.stacks.models import DeploymentStatus
-from assay.checks.stacks.stack_state import ANSWERS, StackError, StackOutcome, explain
+from assay.checks.stacks.stack_state import StackError, StackOutcome
 from assay.checks.stacks.target import StacksTarget, StacksTargetType
 from assay.checks.stacks.waves import WaitParams, failure_line, run_waves
 from assay.checks.target_type import opened
@@ -78,7 +83,7 @@ def still_there(clients: Any, reported: dict[str, dict[str, Any]], skip: set[str
         assert found is not None
         try:
             listed = {found.canonical(str(i)) for i in found.list_ids(clients)}
-        except ClientError:
+        except ErrorAnswer:
             continue  # unlistable (access denied): stacks.rollback_complete reports it
         left += [f"{type_name}:{ident}" for ident in sorted(idents & listed)]
     return left
@@ -120,7 +125,7 @@ class StacksDestroy(ModelKind[DestroyParams]):
 
         try:
             outcomes, failed, skipped = run_waves(waves, one, blocked)
-        except (ClientError, BotoCoreError, ResponseParserError) as exc:
+        except AWS_ERRORS as exc:
             return from_exception(exc, "CloudFormation")
         self._record(target, outcomes, failed)
         return self._observation(waves, outcomes, failed, skipped, started)
@@ -146,8 +151,8 @@ class StacksDestroy(ModelKind[DestroyParams]):
                     continue
                 try:
                     outcome.emptied[str(bucket)] = empty_bucket(clients("s3"), str(bucket))
-                except ClientError as exc:
-                    if (exc.response.get("Error") or {}).get("Code") != "NoSuchBucket":
+                except ErrorAnswer as exc:
+                    if error_code(exc) != "NoSuchBucket":
                         raise
         final = ops.delete(name, stack)
         outcome.status = str(final.get("StackStatus"))

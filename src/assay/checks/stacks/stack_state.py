@@ -1,7 +1,7 @@
 """The states of a stack and of one operation on it: what deploying does, how long to wait,
-what an operation did (``StackOutcome``), and how a failed one is told (``StackError``,
-``explain``). ``cloudformation.py`` performs the operations; ``deploy.py``, ``destroy.py`` and
-``waves.py`` read these.
+what an operation did (``StackOutcome``), and how a failed one is told (``StackError``).
+``cloudformation.py`` performs the operations; ``deploy.py``, ``destroy.py`` and ``waves.py``
+read these.
 """
 
 from __future__ import annotations
@@ -9,9 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
-
-from botocore.exceptions import ClientError
-from botocore.parsers import ResponseParserError
 
 from assay.checks.aws.operation import jsonable
 from assay.core.errors import CheckFailure
@@ -29,8 +26,6 @@ UPDATABLE = frozenset(
     }
 )
 NO_CHANGES = ("no updates are to be performed", "didn't contain changes")
-# errors that are answers: the endpoint refused, or sent what is no response (moto's 500 page)
-ANSWERS = (ClientError, ResponseParserError)
 
 
 class StackError(CheckFailure):
@@ -111,15 +106,3 @@ class StackOutcome:
             if getattr(self, key):
                 out[key] = jsonable(getattr(self, key))
         return out
-
-
-def client_message(exc: ClientError) -> tuple[str, str]:
-    error = exc.response.get("Error") or {}
-    return str(error.get("Code") or "Error"), str(error.get("Message") or exc)
-
-
-def explain(exc: Exception) -> tuple[str, str]:
-    """(code, one-line message) of an answer that was an error."""
-    if isinstance(exc, ClientError):
-        return client_message(exc)
-    return "InvalidResponse", (str(exc).splitlines() or [type(exc).__name__])[0]

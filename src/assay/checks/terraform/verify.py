@@ -22,14 +22,12 @@ import time
 from typing import Any, Literal
 
 import jmespath
-from botocore.exceptions import BotoCoreError, ClientError
 from jmespath.exceptions import JMESPathError
 from pydantic import Field, field_validator, model_validator
 
 from assay.checks.aws import resources
-from assay.checks.aws.errors import from_exception
+from assay.checks.aws.errors import AWS_ERRORS, ErrorAnswer, error_line, from_exception
 from assay.checks.aws.resources import NotFound
-from assay.checks.aws.resources.base import outcome
 from assay.checks.model_kind import ModelKind
 from assay.checks.target_type import opened
 from assay.checks.terraform.attributes import ATTRIBUTES, normal, state_value
@@ -135,8 +133,8 @@ def check_instance(clients: Any, instance: Instance, compared: dict[str, str]) -
         description = found.describe(clients, instance.id, False)
     except NotFound as exc:
         return {**entry, "result": "missing", "reason": str(exc)}
-    except ClientError as exc:
-        return {**entry, "result": "unreadable", "reason": outcome(exc, found.service)}
+    except ErrorAnswer as exc:
+        return {**entry, "result": "unreadable", "reason": error_line(exc, found.service)}
     drift = []
     for attribute, path in sorted(compared.items()):
         want, have = state_value(instance, attribute), jmespath.search(path, description)
@@ -203,7 +201,7 @@ class TerraformState(ModelKind[StateParams]):
         try:
             with cf.ThreadPoolExecutor(8, thread_name_prefix="assay-tfstate") as pool:
                 entries = list(pool.map(one, chosen))
-        except (BotoCoreError, ClientError) as exc:
+        except AWS_ERRORS as exc:
             return from_exception(exc, "AWS")
         return self._observation(state.summary(), entries, p, started)
 
