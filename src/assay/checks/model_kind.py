@@ -9,9 +9,11 @@ from typing import Any, ClassVar, Generic, TypeVar
 from pydantic import BaseModel
 
 from assay.checks.params import UNKNOWN_KEY, param_problems, parse_params
-from assay.core.checks import CheckCall, ParamProblem
+from assay.checks.target_type import FamilyTargetType, opened
+from assay.core.checks import CheckCall, Observation, ParamProblem
 
 P = TypeVar("P", bound=BaseModel)
+T = TypeVar("T")
 PARSED_KEPT = 4096  # parsed parameters of validated steps kept per kind
 
 
@@ -68,3 +70,16 @@ class ModelKind(Generic[P]):
                 self._parsed.clear()
             self._parsed[id(call.params)] = (call.params, parsed)
         return parsed
+
+
+class TargetKind(ModelKind[P], Generic[P, T]):
+    """A model kind that runs on one family's targets only (``target_type``'s)."""
+
+    target_type: ClassVar[type[FamilyTargetType[Any, Any]]]
+
+    def run(self, call: CheckCall) -> Observation:
+        return self.check(opened(call, self.name, self.target_type), self.parse(call), call)
+
+    def check(self, target: T, p: P, call: CheckCall) -> Observation:
+        """Run the step on ``target`` with its parameters ``p``."""
+        raise NotImplementedError

@@ -19,9 +19,7 @@ from assay.checks.http.contract_params import ContractParams
 from assay.checks.http.contract_schema import SchemaError, fetch, load
 from assay.checks.http.params import UNKNOWN
 from assay.checks.http.request import authenticate
-from assay.checks.http.target import HttpTarget, HttpTargetType
-from assay.checks.model_kind import ModelKind
-from assay.checks.target_type import opened
+from assay.checks.http.target import HttpKind, HttpTarget
 from assay.core.checks import CheckCall, Observation
 from assay.core.errors import InvalidParameters
 from assay.core.registry import suggest
@@ -172,20 +170,17 @@ def _select(schema: Any, wanted: list[str], runner: _Runner) -> list[Any]:
     return chosen
 
 
-class OpenApiContract(ModelKind[ContractParams]):
+class OpenApiContract(HttpKind[ContractParams]):
     """The ``openapi.contract`` check kind."""
 
     name = "openapi.contract"
-    family = "http"
     target_types = ("http",)
     description = "Run schemathesis against an OpenAPI document; each contract failure is reported."
     params_model = ContractParams
     unknown_key = UNKNOWN
 
-    def run(self, call: CheckCall) -> Observation:
-        target = opened(call, self.name, HttpTargetType)
+    def check(self, target: HttpTarget, p: ContractParams, call: CheckCall) -> Observation:
         t0 = time.monotonic()
-        p = self.parse(call)
         runner = _Runner(target, call, p, t0 + call.timeout * 0.9)
         try:
             document = fetch(target, p.document, runner.auth, runner.extra, runner.timeout)

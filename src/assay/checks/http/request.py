@@ -12,10 +12,8 @@ import httpx
 from assay.checks.http.errors import from_request_error
 from assay.checks.http.params import SECRET_HEADERS, UNKNOWN, HttpParams
 from assay.checks.http.response import observe, read_body
-from assay.checks.http.target import HttpCredential, HttpTarget, HttpTargetType
+from assay.checks.http.target import HttpCredential, HttpKind, HttpTarget
 from assay.checks.http.timings import Exchange, peer_address
-from assay.checks.model_kind import ModelKind
-from assay.checks.target_type import opened
 from assay.core.checks import CheckCall, Observation
 from assay.core.secrets import register as register_secret
 
@@ -100,18 +98,15 @@ def build(
     )
 
 
-class HttpRequest(ModelKind[HttpParams]):
+class HttpRequest(HttpKind[HttpParams]):
     """The ``http.request`` check kind."""
 
     name = "http.request"
-    family = "http"
     description = "Send one HTTP request; observe status, headers, body (JSON parsed), timings."
     params_model = HttpParams
     unknown_key = UNKNOWN
 
-    def run(self, call: CheckCall) -> Observation:
-        target = opened(call, self.name, HttpTargetType)
-        p = self.parse(call)
+    def check(self, target: HttpTarget, p: HttpParams, call: CheckCall) -> Observation:
         auth, extra, secret = authenticate(p.auth, p.headers, target, call.credential)
         timeout = min(p.timeout or target.settings.timeout, call.timeout + GRACE)
         request = build(target.client, p, extra, timeout)

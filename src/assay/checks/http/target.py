@@ -5,19 +5,22 @@ from __future__ import annotations
 import http.cookiejar
 import ssl
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
 import certifi
 import httpx
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 
 from assay.checks.http.timings import time_connections
+from assay.checks.model_kind import TargetKind
 from assay.checks.target_type import FamilyTargetType
 from assay.config.models import StrictModel, TargetBase, http_url
 from assay.core.errors import TargetUnreachable
 from assay.core.secrets import redact
 from assay.core.secrets import register as register_secret
+
+P = TypeVar("P", bound=BaseModel)
 
 _BOOLEAN_TEXT = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}
 
@@ -199,3 +202,10 @@ class HttpTargetType(FamilyTargetType[HttpSettings, HttpTarget]):
                 f"target '{target.name}' at {target.settings.base_url}: "
                 f"{redact(str(exc) or type(exc).__name__)}"
             ) from None
+
+
+class HttpKind(TargetKind[P, HttpTarget]):
+    """A check kind of the http family: its steps run on an ``http`` target."""
+
+    family = "http"
+    target_type = HttpTargetType

@@ -21,9 +21,7 @@ from pydantic import Field, field_validator
 from assay.checks.aws import inventory
 from assay.checks.aws.errors import AWS_ERRORS, from_exception
 from assay.checks.aws.inventory import InventoryDiff
-from assay.checks.model_kind import ModelKind
-from assay.checks.stacks.target import StacksTarget, StacksTargetType
-from assay.checks.target_type import opened
+from assay.checks.stacks.target import StacksKind, StacksTarget
 from assay.config.models import StrictModel
 from assay.core.checks import CheckCall, Observation
 from assay.core.registry import suggest
@@ -83,18 +81,15 @@ def _services(target: StacksTarget, names: list[str]) -> tuple[list[str], list[s
     return [s for s in inventory.SERVICES if s in services], sorted(uncovered)
 
 
-class StacksInventory(ModelKind[InventoryParams]):
+class StacksInventory(StacksKind[InventoryParams]):
     name = "stacks.inventory"
-    family = "stacks"
     description = (
         "Take stock of the account (the services the stacks use) before deploying, for "
         "stacks.rollback_complete."
     )
     params_model = InventoryParams
 
-    def run(self, call: CheckCall) -> Observation:
-        target = opened(call, self.name, StacksTargetType)
-        p = self.parse(call)
+    def check(self, target: StacksTarget, p: InventoryParams, call: CheckCall) -> Observation:
         started = time.perf_counter()
         names = target.assembly().select(p.stacks)
         derived, uncovered = _services(target, names)
@@ -140,18 +135,15 @@ def _findings(diff: InventoryDiff, region: str, several: bool) -> list[str]:
     return lines
 
 
-class StacksRollbackComplete(ModelKind[CompleteParams]):
+class StacksRollbackComplete(StacksKind[CompleteParams]):
     name = "stacks.rollback_complete"
-    family = "stacks"
     description = (
         "After a destroy or rollback, nothing the deployment created is left and nothing it "
         "changed stays changed (inventories, not stack statuses)."
     )
     params_model = CompleteParams
 
-    def run(self, call: CheckCall) -> Observation:
-        target = opened(call, self.name, StacksTargetType)
-        p = self.parse(call)
+    def check(self, target: StacksTarget, p: CompleteParams, call: CheckCall) -> Observation:
         started = time.perf_counter()
         with target.state_lock:
             snapshots = dict(target.snapshots)

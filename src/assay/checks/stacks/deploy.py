@@ -16,6 +16,7 @@ and says CREATE_COMPLETE anyway), are listed, and fail the step with ``missing_i
 
 from __future__ import annotations
 
+import functools
 import time
 import uuid
 from datetime import UTC, datetime
@@ -23,14 +24,14 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from assay.checks.aws.errors import ANSWERS, AWS_ERRORS, explain, from_exception
-from assay.checks.model_kind import ModelKind
+from assay.checks.aws.errors import AWS_ERRORS, from_exception
+from assay.checks.aws.target import Clients
 from assay.checks.stacks.cloudformation import CloudFormation
+from assay.checks.stacks.graph import path_text, waves_text
 from assay.checks.stacks.models import Deployment, DeploymentStatus, StackGraph
 from assay.checks.stacks.stack_state import StackError, StackOutcome
-from assay.checks.stacks.target import StacksTarget, StacksTargetType
-from assay.checks.stacks.waves import WaitParams, failure_line, run_waves
-from assay.checks.target_type import opened
+from assay.checks.stacks.target import StacksKind, StacksTarget
+from assay.checks.stacks.waves import WaitParams, chosen, failure_line, on_stack, run_waves
 from assay.core.checks import CheckCall, Observation
 from assay.core.registry import suggest
 from assay.core.secrets import register as register_secret
@@ -157,25 +158,20 @@ def record(
                     resource.status = reported.get("status")
 
 
-class StacksDeploy(ModelKind[DeployParams]):
+class StacksDeploy(StacksKind[DeployParams]):
     name = "stacks.deploy"
-    family = "stacks"
     description = (
         "Deploy the stacks wave by wave (change sets, waits, parameters); outputs and "
         "physical ids are the response."
     )
     params_model = DeployParams
 
-    def run(self, call: CheckCall) -> Observation:
-        target = opened(call, self.name, StacksTargetType)
-        p = self.parse(call)
+    def check(self, target: StacksTarget, p: DeployParams, call: CheckCall) -> Observation:
         started = time.perf_counter()
-        assembly = target.assembly()  # a source that cannot be read: the step errors
-        names = assembly.select(p.stacks)
-        graph = target.analysis().graph.subgraph(names)
+        assembly, names, graph = chosen(target, p.stacks)
         cycles = graph.cycles()
         if cycles:
-            paths = "; ".join(" → ".join(c) for c in cycles)
+            paths = "; ".join(path_text(c) for c in cycles)
             return Observation(
                 success=False, error_code="DependencyCycle", message=f"cannot deploy: {paths}"
             )
@@ -185,19 +181,11 @@ class StacksDeploy(ModelKind[DeployParams]):
             p.change_sets == "auto" and not target.settings.embedded
         )
 
-        def one(name: str) -> StackOutcome:
-            region = target.region_of(name, call.credential)
-            ops = CloudFormation(
-                target.client("cloudformation", call.credential, region), region, p.waiting()
-            )
+        def deploy(name: str, ops: CloudFormation, clients: Clients) -> StackOutcome:
             template = assembly.templates[name]
-            try:
-                outcome = ops.deploy(
-                    name, template, parameters[name], p.capabilities, p.tags, change_sets
-                )
-            except ANSWERS as exc:
-                code, text = explain(exc)
-                raise StackError(code, f"{name}: {text}") from None
+            outcome = ops.deploy(
+                name, template, parameters[name], p.capabilities, p.tags, change_sets
+            )
             absent = missing_outputs(template, outcome)
             if absent:
                 record(target, graph, {name: outcome})
@@ -209,6 +197,11 @@ class StacksDeploy(ModelKind[DeployParams]):
                     outcome.status,
                 )
             return outcome
+
+        def one(name: str) -> StackOutcome:
+            return on_stack(
+                target, call.credential, name, p.waiting(), functools.partial(deploy, name)
+            )
 
         record(target, graph, {}, DeploymentStatus.DEPLOYING)
         try:
@@ -244,7 +237,7 @@ class StacksDeploy(ModelKind[DeployParams]):
             "missing_ids": no_ids,
         }
         timings = {"total": time.perf_counter() - started}
-        shown = " → ".join(f"[{', '.join(w)}]" for w in waves)
+        shown = waves_text(waves)
         ids_note = (
             f"{len(no_ids)} resource{'s' if len(no_ids) != 1 else ''} the endpoint reports "
             f"without a physical id (not created): {', '.join(no_ids)}"

@@ -22,21 +22,17 @@ from pydantic import Field
 from assay.checks.aws import resources
 from assay.checks.aws.buckets import empty_bucket
 from assay.checks.aws.errors import (
-    ANSWERS,
     AWS_ERRORS,
     ErrorAnswer,
     error_code,
-    explain,
     from_exception,
 )
-from assay.checks.model_kind import ModelKind
 from assay.checks.stacks import graph as algorithms
 from assay.checks.stacks.cloudformation import CloudFormation
 from assay.checks.stacks.models import DeploymentStatus
-from assay.checks.stacks.stack_state import StackError, StackOutcome
-from assay.checks.stacks.target import StacksTarget, StacksTargetType
-from assay.checks.stacks.waves import WaitParams, failure_line, run_waves
-from assay.checks.target_type import opened
+from assay.checks.stacks.stack_state import StackOutcome
+from assay.checks.stacks.target import StacksKind, StacksTarget
+from assay.checks.stacks.waves import WaitParams, chosen, failure_line, on_stack, run_waves
 from assay.core.checks import CheckCall, Observation
 
 BUCKET = "AWS::S3::Bucket"
@@ -89,22 +85,17 @@ def still_there(clients: Any, reported: dict[str, dict[str, Any]], skip: set[str
     return left
 
 
-class StacksDestroy(ModelKind[DestroyParams]):
+class StacksDestroy(StacksKind[DestroyParams]):
     name = "stacks.destroy"
-    family = "stacks"
     description = (
         "Delete the stacks in reverse waves, emptying their buckets first; fails if a "
         "resource outlives its stack."
     )
     params_model = DestroyParams
 
-    def run(self, call: CheckCall) -> Observation:
-        target = opened(call, self.name, StacksTargetType)
-        p = self.parse(call)
+    def check(self, target: StacksTarget, p: DestroyParams, call: CheckCall) -> Observation:
         started = time.perf_counter()
-        assembly = target.assembly()
-        names = assembly.select(p.stacks)
-        graph = target.analysis().graph.subgraph(names)
+        assembly, names, graph = chosen(target, p.stacks)
         cycles = graph.cycles()
         # with a cycle there is no safe order: every stack is tried, one wave
         waves = [sorted(names)] if cycles else graph.teardown_waves()
@@ -114,14 +105,14 @@ class StacksDestroy(ModelKind[DestroyParams]):
             return any(algorithms.reaches(requires, f, name) for f in failed)
 
         def one(name: str) -> StackOutcome:
-            region = target.region_of(name, call.credential)
-            clients = target.clients(call.credential, region)
-            ops = CloudFormation(clients("cloudformation"), region, p.waiting())
-            try:
-                return self._destroy(ops, clients, name, assembly.templates.get(name) or {}, p)
-            except ANSWERS as exc:
-                code, text = explain(exc)
-                raise StackError(code, f"{name}: {text}") from None
+            template = assembly.templates.get(name) or {}
+            return on_stack(
+                target,
+                call.credential,
+                name,
+                p.waiting(),
+                lambda ops, clients: self._destroy(ops, clients, name, template, p),
+            )
 
         try:
             outcomes, failed, skipped = run_waves(waves, one, blocked)
@@ -213,7 +204,7 @@ class StacksDestroy(ModelKind[DestroyParams]):
             )
         deleted = [n for n, o in outcomes.items() if o.action == "delete"]
         absent = [n for n, o in outcomes.items() if o.action == "absent"]
-        shown = " → ".join(f"[{', '.join(w)}]" for w in waves)
+        shown = algorithms.waves_text(waves)
         message = f"deleted {len(deleted)} of {len(outcomes)} stacks in {shown}"
         if absent:
             message += f" ({', '.join(absent)} did not exist)"

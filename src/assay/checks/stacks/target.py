@@ -22,19 +22,22 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
-from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
 from assay.checks.aws.connection import AwsConnection
 from assay.checks.aws.inventory import Inventory
 from assay.checks.aws.target import AMBIENT, AccountTarget
+from assay.checks.model_kind import TargetKind
 from assay.checks.stacks.assembly import Assembly, read_assembly, read_templates
 from assay.checks.stacks.cdk import AppSpec, app_spec, synthesise
 from assay.checks.stacks.dependencies import Analysis, analyse
 from assay.checks.stacks.models import Deployment
 from assay.checks.stacks.templates import SourceError
 from assay.checks.target_type import FamilyTargetType
+
+P = TypeVar("P", bound=BaseModel)
 
 SOURCES = ("app", "assembly", "templates")
 TEMPLATE_SUFFIXES = (".json", ".yaml", ".yml", ".template")
@@ -256,3 +259,10 @@ class StacksTargetType(FamilyTargetType[StacksSettings, StacksTarget]):
         """Reach the account's endpoint unless it is embedded (the source files were checked
         when the suite loaded)."""
         target.account.probe()
+
+
+class StacksKind(TargetKind[P, StacksTarget]):
+    """A check kind of the stacks family: its steps run on a ``stacks`` target."""
+
+    family = "stacks"
+    target_type = StacksTargetType

@@ -15,8 +15,6 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from assay.checks.model_kind import ModelKind
-from assay.checks.target_type import opened
 from assay.checks.terraform.approvals import (
     Approval,
     Rule,
@@ -25,7 +23,7 @@ from assay.checks.terraform.approvals import (
     read_approvals,
 )
 from assay.checks.terraform.plan import Change, Plan, sensitive_values
-from assay.checks.terraform.target import TerraformTargetType
+from assay.checks.terraform.target import TerraformKind, TerraformTarget
 from assay.config.models import StrictModel
 from assay.core.checks import CheckCall, Observation
 from assay.core.secrets import register as register_secret
@@ -112,16 +110,13 @@ def _describe(change: Change) -> str:
     return f"{change.address} would be {how}{reason}"
 
 
-class TerraformPlan(ModelKind[PlanParams]):
+class TerraformPlan(TerraformKind[PlanParams]):
     name = "terraform.plan"
-    family = "terraform"
     description = "Plan gate: counts of creates/updates/replaces/deletes; protected resources."
     params_model = PlanParams
 
-    def run(self, call: CheckCall) -> Observation:
-        target = opened(call, self.name, TerraformTargetType)
+    def check(self, target: TerraformTarget, p: PlanParams, call: CheckCall) -> Observation:
         started = time.perf_counter()
-        p = self.parse(call)
         plan = target.plan()  # a file that is not a plan raises PlanError: an ERROR result
         _register_sensitive(plan)
         approvals = _approvals(p, call)

@@ -13,15 +13,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
 
 from assay.checks.aws.connection import AwsConnection
 from assay.checks.aws.target import AccountTarget
+from assay.checks.model_kind import TargetKind
 from assay.checks.target_type import FamilyTargetType
 from assay.checks.terraform.plan import Plan, PlanError, read_plan
 from assay.checks.terraform.state import State, StateError, read_state
+
+P = TypeVar("P", bound=BaseModel)
 
 
 def _file(value: str | None, info: ValidationInfo, what: str) -> str | None:
@@ -113,3 +116,10 @@ class TerraformTargetType(FamilyTargetType[TerraformSettings, TerraformTarget]):
         if target.settings.state:
             target.state()
             target.account.probe()
+
+
+class TerraformKind(TargetKind[P, TerraformTarget]):
+    """A check kind of the terraform family: its steps run on a ``terraform`` target."""
+
+    family = "terraform"
+    target_type = TerraformTargetType

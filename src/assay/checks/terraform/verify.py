@@ -28,11 +28,9 @@ from pydantic import Field, field_validator, model_validator
 from assay.checks.aws import resources
 from assay.checks.aws.errors import AWS_ERRORS, ErrorAnswer, error_line, from_exception
 from assay.checks.aws.resources import NotFound
-from assay.checks.model_kind import ModelKind
-from assay.checks.target_type import opened
 from assay.checks.terraform.attributes import ATTRIBUTES, normal, state_value
 from assay.checks.terraform.state import Instance
-from assay.checks.terraform.target import TerraformTargetType
+from assay.checks.terraform.target import TerraformKind, TerraformTarget
 from assay.config.models import StrictModel
 from assay.core.checks import CheckCall, Observation
 from assay.core.registry import suggest
@@ -173,19 +171,16 @@ def _chosen(address: str, p: StateParams) -> bool:
     return not any(fnmatch.fnmatchcase(address, g) for g in p.ignore)
 
 
-class TerraformState(ModelKind[StateParams]):
+class TerraformState(TerraformKind[StateParams]):
     name = "terraform.state"
-    family = "terraform"
     description = (
         "The state file's resources exist in the account, with the attributes it records "
         "(missing ones and drift fail)."
     )
     params_model = StateParams
 
-    def run(self, call: CheckCall) -> Observation:
-        target = opened(call, self.name, TerraformTargetType)
+    def check(self, target: TerraformTarget, p: StateParams, call: CheckCall) -> Observation:
         started = time.perf_counter()
-        p = self.parse(call)
         state = target.state()  # a file that is not a state raises StateError: an ERROR result
         chosen = [i for i in state.instances if i.deposed is None and _chosen(i.address, p)]
         for instance in chosen:
