@@ -12,7 +12,8 @@ from typing import Any, ClassVar, Generic, TypeVar
 from pydantic import BaseModel
 
 from assay.core.checks import CheckCall
-from assay.core.errors import UsageError
+from assay.core.errors import TargetUnreachable, UsageError
+from assay.core.secrets import redact
 
 S = TypeVar("S", bound=BaseModel)
 T = TypeVar("T")
@@ -35,6 +36,11 @@ class FamilyTargetType(Generic[S, T]):
         """Raise ``TargetUnreachable`` if the target cannot be reached; by default nothing to
         reach (each step names its own host, or reads files)."""
         return None
+
+
+def unreachable(where: str, exc: BaseException) -> TargetUnreachable:
+    """What a probe raises: where it could not reach, and why (secrets masked)."""
+    return TargetUnreachable(f"{where}: {redact(str(exc) or type(exc).__name__)}")
 
 
 def opened(call: CheckCall, kind: str, target_type: type[FamilyTargetType[Any, T]]) -> T:

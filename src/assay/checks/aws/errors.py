@@ -28,8 +28,9 @@ from botocore.exceptions import (
 from botocore.parsers import ResponseParserError
 
 from assay.checks.aws import model
+from assay.checks.target_type import unreachable
 from assay.core.checks import Observation
-from assay.core.errors import InvalidParameters, RuntimeFault, TargetUnreachable
+from assay.core.errors import InvalidParameters, RuntimeFault
 from assay.core.secrets import redact
 
 THROTTLING = {
@@ -179,4 +180,4 @@ def reach(name: str, where: str, call: Callable[[], Any]) -> None:
     except NoCredentialsError:
         raise NoCredentials(f"target '{name}': {NO_CREDENTIALS}") from None
     except BotoCoreError as exc:
-        raise TargetUnreachable(f"target '{name}' at {where}: {redact(str(exc))}") from None
+        raise unreachable(f"target '{name}' at {where}", exc) from None

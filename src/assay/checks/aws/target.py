@@ -18,9 +18,7 @@ import httpx
 from assay.checks.aws.clients import BotoClients
 from assay.checks.aws.connection import AwsConnection
 from assay.checks.aws.errors import reach
-from assay.checks.target_type import FamilyTargetType
-from assay.core.errors import TargetUnreachable
-from assay.core.secrets import redact
+from assay.checks.target_type import FamilyTargetType, unreachable
 
 AMBIENT = ""  # the credential name of boto3's own chain (environment, profile, instance role)
 
@@ -168,9 +166,8 @@ def probe(target: AwsTarget) -> None:
         try:
             httpx.get(url, timeout=target.settings.timeout, verify=target.settings.verify_tls)
         except httpx.TransportError as exc:
-            raise TargetUnreachable(
-                f"target '{target.name}': endpoint of {service} at {url}: "
-                f"{redact(str(exc) or type(exc).__name__)}"
+            raise unreachable(
+                f"target '{target.name}': endpoint of {service} at {url}", exc
             ) from None
 
 

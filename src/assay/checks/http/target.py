@@ -14,9 +14,8 @@ from pydantic import BaseModel, Field, SecretStr, field_validator, model_validat
 
 from assay.checks.http.timings import time_connections
 from assay.checks.model_kind import TargetKind
-from assay.checks.target_type import FamilyTargetType
+from assay.checks.target_type import FamilyTargetType, unreachable
 from assay.config.models import StrictModel, TargetBase, http_url
-from assay.core.errors import TargetUnreachable
 from assay.core.secrets import redact
 from assay.core.secrets import register as register_secret
 
@@ -198,9 +197,8 @@ class HttpTargetType(FamilyTargetType[HttpSettings, HttpTarget]):
         try:
             target.client.get("").close()
         except httpx.TransportError as exc:
-            raise TargetUnreachable(
-                f"target '{target.name}' at {target.settings.base_url}: "
-                f"{redact(str(exc) or type(exc).__name__)}"
+            raise unreachable(
+                f"target '{target.name}' at {target.settings.base_url}", exc
             ) from None
 
 
