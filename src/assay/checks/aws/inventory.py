@@ -29,6 +29,7 @@ from assay.checks.aws import resources
 from assay.checks.aws.errors import ErrorAnswer, error_line, transient
 from assay.checks.aws.resources import NotFound, ResourceType
 from assay.checks.aws.resources.base import Clients
+from assay.core.errors import InvalidParameters
 from assay.core.registry import suggest
 from assay.core.secrets import redact
 
@@ -50,7 +51,7 @@ def key_of(type_name: str, ident: str) -> str:
     """An entry's key, ``sqs.queue:orders``, from any type name and any id (name, ARN, URL)."""
     found = resources.lookup(type_name)
     if found is None:
-        raise ValueError(resources.TYPES.unknown_message(type_name))
+        raise InvalidParameters(resources.TYPES.unknown_message(type_name))
     return f"{found.name}:{found.canonical(ident)}"
 
 
@@ -191,15 +192,21 @@ def _listed(
     return found
 
 
-def take(clients: Clients, services: Iterable[str] = SERVICES, *, workers: int = 8) -> Inventory:
-    """List and describe every resource of ``services`` through ``clients``."""
+def known_services(services: Iterable[str]) -> tuple[str, ...]:
+    """``services`` without repeats; ``InvalidParameters`` for one no inventory covers."""
     chosen = tuple(dict.fromkeys(services))
     for service in chosen:
         if service not in SERVICES:
-            raise ValueError(
+            raise InvalidParameters(
                 f"no inventory of service '{service}'{suggest(service, SERVICES)}; "
                 f"known: {', '.join(SERVICES)}"
             )
+    return chosen
+
+
+def take(clients: Clients, services: Iterable[str] = SERVICES, *, workers: int = 8) -> Inventory:
+    """List and describe every resource of ``services`` through ``clients``."""
+    chosen = known_services(services)
     inventory = Inventory(services=chosen)
     listed = _listed(clients, chosen, inventory.errors)
     with cf.ThreadPoolExecutor(max(1, workers), thread_name_prefix="assay-inventory") as pool:

@@ -33,6 +33,7 @@ from assay.checks.stacks.stack_state import StackError, StackOutcome
 from assay.checks.stacks.target import StacksKind, StacksTarget
 from assay.checks.stacks.waves import WaitParams, chosen, failure_line, on_stack, run_waves
 from assay.core.checks import CheckCall, Observation
+from assay.core.errors import InvalidParameters
 from assay.core.registry import suggest
 from assay.core.secrets import register as register_secret
 
@@ -73,19 +74,19 @@ def text(value: Scalar) -> str:
 
 
 def stack_parameters(target: StacksTarget, p: DeployParams, names: list[str]) -> dict[str, Any]:
-    """Each stack's parameters as text; ValueError naming an unknown stack or key."""
+    """Each stack's parameters as text; InvalidParameters naming an unknown stack or key."""
     assembly = target.assembly()
     out: dict[str, dict[str, str]] = {name: {} for name in names}
     for stack, values in p.parameters.items():
         if stack not in out:
-            raise ValueError(
+            raise InvalidParameters(
                 f"'parameters': {stack} is not a stack to deploy{suggest(stack, names)}"
             )
         declared = (assembly.templates.get(stack) or {}).get("Parameters") or {}
         for key, value in values.items():
             if key not in declared:
                 known = ", ".join(declared) or "none"
-                raise ValueError(
+                raise InvalidParameters(
                     f"'parameters': {stack} has no parameter '{key}'"
                     f"{suggest(key, list(declared))} (its parameters: {known})"
                 )

@@ -21,8 +21,8 @@ from assay.checks.aws.connection import AwsConnection
 from assay.checks.aws.target import AccountTarget
 from assay.checks.model_kind import TargetKind
 from assay.checks.target_type import FamilyTargetType
-from assay.checks.terraform.plan import Plan, PlanError, read_plan
-from assay.checks.terraform.state import State, StateError, read_state
+from assay.checks.terraform.plan_file import Plan, PlanError, read_plan
+from assay.checks.terraform.state_file import State, StateError, read_state
 
 P = TypeVar("P", bound=BaseModel)
 

@@ -73,14 +73,6 @@ def all_types() -> Iterator[ResourceType]:
         yield found
 
 
-def describe(clients: Clients, type_name: str, ident: str, deep: bool = False) -> dict[str, Any]:
-    """The description of one resource; ``deep`` also counts contents (a bucket's objects)."""
-    resource_type = lookup(type_name)
-    if resource_type is None:
-        raise ValueError(TYPES.unknown_message(type_name))
-    return resource_type.describe(clients, ident, deep)
-
-
 def _load() -> None:
     # each service module registers its types on import
     from assay.checks.aws.resources import (  # noqa: F401
@@ -104,7 +96,6 @@ __all__ = [
     "NotFound",
     "ResourceType",
     "all_types",
-    "describe",
     "lookup",
     "names",
     "register",
