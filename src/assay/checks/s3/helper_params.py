@@ -12,8 +12,9 @@ from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
-from assay.checks.model_kind import ModelKind
+from assay.checks.model_kind import TargetKind
 from assay.checks.params import tidy_schema
+from assay.checks.s3.target import S3Target, S3TargetType
 from assay.config.models import StrictModel
 from assay.core.errors import InvalidParameters
 
@@ -79,8 +80,9 @@ class EmptyBucketParams(HelperParams):
     DeleteBucket: Any = True
 
 
-class HelperKind(ModelKind[P]):
-    """An s3 helper kind: its parameters a ``HelperParams`` model."""
+class HelperKind(TargetKind[P, S3Target]):
+    """An s3 helper kind: its parameters a ``HelperParams`` model, its target an s3 one."""
 
     family = "s3"
+    target_type = S3TargetType
     unknown_key: ClassVar[str] = "unknown parameter '{key}'{hint}"

@@ -25,6 +25,7 @@ from assay.checks.s3.helper_params import (
     MultipartParams,
     PresignedParams,
 )
+from assay.checks.s3.target import S3Target
 from assay.core.checks import CHECKS, CheckCall, Observation
 
 _CODE = re.compile(rb"<Code>([^<]+)</Code>")
@@ -44,9 +45,8 @@ class PresignedRequest(HelperKind[PresignedParams]):
             f"{method} the URL over plain HTTP."
         )
 
-    def run(self, call: CheckCall) -> Observation:
-        p = self.parse(call)
-        client = call.target.client(call.credential)  # type: ignore[attr-defined]
+    def check(self, target: S3Target, p: PresignedParams, call: CheckCall) -> Observation:
+        client = target.client(call.credential)
         url = client.generate_presigned_url(
             self._op, Params={"Bucket": p.Bucket, "Key": p.Key}, ExpiresIn=p.expires_in()
         )
@@ -91,9 +91,8 @@ class MultipartUpload(HelperKind[MultipartParams]):
     description = "Upload one object in parts (create, upload parts, complete; abort on failure)."
     params_model = MultipartParams
 
-    def run(self, call: CheckCall) -> Observation:
-        p = self.parse(call)
-        client = call.target.client(call.credential)  # type: ignore[attr-defined]
+    def check(self, target: S3Target, p: MultipartParams, call: CheckCall) -> Observation:
+        client = target.client(call.credential)
         part_size = bodies.parse_size(p.PartSize)
         extra = p.given("ChecksumAlgorithm", "ContentType", "Metadata")
         upload_id = None
@@ -158,9 +157,8 @@ class EmptyBucket(HelperKind[EmptyBucketParams]):
     description = "Delete every object, version and pending upload in a bucket (and the bucket)."
     params_model = EmptyBucketParams
 
-    def run(self, call: CheckCall) -> Observation:
-        p = self.parse(call)
-        client = call.target.client(call.credential)  # type: ignore[attr-defined]
+    def check(self, target: S3Target, p: EmptyBucketParams, call: CheckCall) -> Observation:
+        client = target.client(call.credential)
         delete = str(p.DeleteBucket).lower() == "true"
         try:
             deleted = empty_bucket(client, p.Bucket, delete)
