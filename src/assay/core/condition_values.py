@@ -1,4 +1,4 @@
-"""Evaluating a parsed condition: resolve its left side in a check's context, then compare.
+"""A parsed condition and its evaluation: resolve its left side in a check's context, compare.
 
 A check's context is a plain dict (``Observation.context``). Nothing here raises on what a
 check put in it: a value that is missing or unusable becomes an ``Absent`` whose reason the
@@ -225,3 +225,62 @@ def _show(value: Any) -> str:
 
 def _clip(text: str) -> str:
     return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 3] + "..."
+
+
+class Verdict:
+    """The verdict of one condition; ``text`` shows the resolved value, pass or fail.
+
+    The text is built on first use: most conditions pass and nobody reads theirs.
+    """
+
+    __slots__ = ("_condition", "_note", "_text", "_value", "ok")
+
+    def __init__(self, ok: bool, text: str | None = None) -> None:
+        self.ok = ok
+        self._text = text
+        self._condition: Condition | None = None
+        self._value: Any = None
+        self._note = ""
+
+    @classmethod
+    def judged(cls, condition: Condition, ok: bool, value: Any, note: str) -> Verdict:
+        verdict = cls(ok)
+        verdict._condition, verdict._value, verdict._note = condition, value, note
+        return verdict
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            c = self._condition
+            assert c is not None  # a verdict is built with a text or from a judgement
+            self._text = describe(c.left, c.comparator, c.right, self._value, self._note)
+        return self._text
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Verdict):
+            return NotImplemented
+        return (self.ok, self.text) == (other.ok, other.text)
+
+    def __hash__(self) -> int:
+        return hash((self.ok, self.text))
+
+    def __repr__(self) -> str:
+        return f"Verdict(ok={self.ok!r}, text={self.text!r})"
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """A parsed condition, evaluated against the context of each observation."""
+
+    source: str
+    left: Left
+    comparator: str
+    right: Right
+
+    @property
+    def placeholders(self) -> frozenset[str]:
+        return frozenset({self.left.name})
+
+    def evaluate(self, context: Mapping[str, Any]) -> Verdict:
+        """Compare; a value the context lacks is a failure, never an exception."""
+        return Verdict.judged(self, *judge(self.left, self.comparator, self.right, context))
