@@ -55,6 +55,10 @@ class BotoClients:
     def embedded(self) -> bool:
         return self._embedded is not None
 
+    def describe(self, region: str) -> dict[str, Any]:
+        """Where the clients go, for a target's ``describe()``."""
+        return {"endpoint": self.endpoint or "aws", "region": region, "embedded": self.embedded}
+
     def client(
         self, service: str, credential: str, region: str, endpoint: str | None, path_style: bool
     ) -> Any:

@@ -68,9 +68,7 @@ class AwsTarget:
     def describe(self) -> dict[str, Any]:
         return {
             "type": "aws",
-            "endpoint": self.endpoint or "aws",
-            "region": self.settings.region,
-            "embedded": self._boto.embedded,
+            **self._boto.describe(self.settings.region),
             "endpoints": dict(self.settings.endpoints),
         }
 

@@ -58,12 +58,7 @@ class S3Target:
         return list(self.settings.credentials)
 
     def describe(self) -> dict[str, Any]:
-        return {
-            "type": "s3",
-            "endpoint": self.endpoint or "aws",
-            "region": self.settings.region,
-            "embedded": self._boto.embedded,
-        }
+        return {"type": "s3", **self._boto.describe(self.settings.region)}
 
     def close(self) -> None:
         self._boto.close()
