@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import textwrap
 import uuid
 from collections.abc import Callable, Iterator
@@ -24,6 +25,7 @@ from moto.server import ThreadedMotoServer
 import assay.checks  # noqa: F401  (registers check kinds)
 from assay.config.loader import load_suite
 from assay.config.variables import Variables
+from assay.core import secrets
 from assay.core.results import RunResult
 from assay.engine import RunOptions, run_suites
 from tests.support import postgres
@@ -38,8 +40,14 @@ EXAMPLE_CDK_APP = Path(__file__).resolve().parents[1] / "examples" / "cdk-app"
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Once per test run (not in xdist workers, which inherit the environment): make sure a
-    PostgreSQL answers, starting a throw-away one when none does and the binaries are here."""
+    """SIGINT as in a terminal; and once per test run (not in xdist workers, which inherit
+    the environment) a PostgreSQL that answers, a throw-away one when none does and the
+    binaries are here."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        # started in the background by a shell without job control, which ignores SIGINT in
+        # what it starts; children inherit an ignored signal, and the Ctrl-C tests need
+        # theirs to arrive as it does in a terminal
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     if hasattr(config, "workerinput"):
         return
     server = postgres.ensure()
@@ -58,6 +66,16 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 THROW_AWAY = pytest.StashKey[postgres.ThrowAway]()
+
+
+@pytest.fixture(autouse=True)
+def _secrets_stay_with_their_test() -> Iterator[None]:
+    """The secret registry is process-wide: what a test registers (a suite's credentials,
+    random ones from hypothesis) is forgotten after it, so it cannot mask another test's
+    output in the same worker. Secrets of the fixtures it uses were registered before."""
+    saved = secrets.registered()
+    yield
+    secrets.restore(saved)
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from assay.server.db.migrate import head_revision
 from tests.support.cli import ROOT, assay, clean_env, start_serve, stop_serve
 from tests.support.ports import closed_port
 from tests.support.wait import wait_until
@@ -28,7 +29,9 @@ def test_serve_fresh_clone_migrates_and_serves_over_http(home: Path) -> None:
     try:
         database = home / ".local" / "share" / "assay" / "assay.db"
         with sqlite3.connect(database) as conn:  # migrated on first start
-            assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == ("0002",)
+            assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == (
+                head_revision(),
+            )
         created = subprocess.run(
             [sys.executable, "-m", "assay", "token", "create", "--name", "ci", "--role", "runner"],
             capture_output=True,
@@ -121,7 +124,7 @@ def test_serve_token_and_db_commands(home: Path) -> None:
     env = clean_env(home)
     url = f"sqlite:///{home / 'data' / 'x.db'}"
     upgraded = assay("db", "upgrade", "--database-url", url, env=env)
-    assert upgraded.returncode == 0 and "at migration 0002" in upgraded.stdout
+    assert upgraded.returncode == 0 and f"at migration {head_revision()}" in upgraded.stdout
     made = assay(
         "token", "create", "--name", "viewer-1", "--role", "viewer", "--database-url", url, env=env
     )

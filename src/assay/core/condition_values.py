@@ -88,12 +88,15 @@ def judge(left: Left, comparator: str, right: Right, context: Mapping[str, Any])
     return ok, value, note
 
 
+def shown(value: Any, note: str = "") -> str:
+    """A judged value as an outcome shows it: ``503``, ``missing``, ``abc: not a number``."""
+    text = _clip(value.reason) if isinstance(value, Absent) else _show(value)
+    return f"{text}: {note}" if note else text
+
+
 def describe(left: Left, comparator: str, right: Right, value: Any, note: str) -> str:
     """The Gatus-style text of a judgement: ``[STATUS] (503) == 200``."""
-    shown = _clip(value.reason) if isinstance(value, Absent) else _show(value)
-    if note:
-        shown += f": {note}"
-    return f"{left} ({shown}) {comparator} {right.source}"
+    return f"{left} ({shown(value, note)}) {comparator} {right.source}"
 
 
 def is_number(value: object) -> bool:
@@ -247,6 +250,11 @@ class Verdict:
         verdict = cls(ok)
         verdict._condition, verdict._value, verdict._note = condition, value, note
         return verdict
+
+    @property
+    def shown(self) -> str | None:
+        """The value judged, as the text shows it (None for a verdict given as text)."""
+        return None if self._condition is None else shown(self._value, self._note)
 
     @property
     def text(self) -> str:

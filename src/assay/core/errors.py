@@ -12,9 +12,10 @@
         └── NoCredentials (aws)     no AWS credentials, in the suite or the environment
 
     CheckFailure                    the system under test misbehaved (a FAILED result, exit 1)
-    ├── NotFound (aws)              a resource does not exist (observed as ResourceNotFound)
-    ├── StackError (stacks)         a stack operation did not end well (its code and events)
-    └── SchemaError (http)          an API's OpenAPI document could not be had or read
+    └── TargetFailure               what the target answered, as a family tells it: a code
+        ├── NotFound (aws)          a resource does not exist (observed as ResourceNotFound)
+        ├── StackError (stacks)     a stack operation did not end well (its code and events)
+        └── SchemaError (http)      an API's OpenAPI document could not be had or read
 
 A check raises ``CheckFailure`` when what it observed contradicts the expectation; any other
 exception escaping a check becomes an ERROR result, its class named in the message. The
@@ -26,6 +27,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+
+from assay.core.failures import Failure, Part, failure, render
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -109,10 +112,27 @@ class TargetUnreachable(RuntimeFault):
 
 @dataclass
 class CheckFailure(Exception):
-    """The target answered, but not as expected. ``details`` lands in the result."""
+    """The target answered, but not as expected: each way as a ``Failure`` (data), and the
+    message rendered from them. ``details`` lands in the result."""
 
-    message: str
+    failures: list[Failure]
     details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def message(self) -> str:
+        return render(self.failures)
 
     def __str__(self) -> str:
         return self.message
+
+
+class TargetFailure(CheckFailure):
+    """An error ``code`` the target answered, told by a family in ``message``.
+
+    Its check observes it as that code (so ``expect: {error: CODE}`` can ask for it); one
+    that escaped a check would be a FAILED result: expected success, got the code.
+    """
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__([failure(Part.OUTCOME, "success", code, "success", message)])
+        self.code = code

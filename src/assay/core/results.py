@@ -1,11 +1,37 @@
-"""Results of a run: one ``StepResult`` per executed (or skipped) step."""
+"""Results of a run: one ``StepResult`` per executed (or skipped) step.
+
+``StepResult`` is the one definition of a result: the JSON and YAML reports, the server's
+API schemas and its table carry exactly its fields (tests/unit/test_result_shape.py).
+"""
 
 from __future__ import annotations
 
 import enum
+import hashlib
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
+
+from assay.core.failures import Failure
+
+MAX_RESULT_ID = 300  # the server keeps result ids of at most this many characters
+
+
+def result_id(group: str, phase: str, index: int, suite: str = "", run_id: str = "") -> str:
+    """The one way a result's id is built: ``[run_id/][suite::]group/phase/index``.
+
+    Unique within a session for the results of one run (suite and group name the step);
+    ``run_id`` keeps several runs reporting into one session apart. An id longer than
+    ``MAX_RESULT_ID`` keeps the end of ``suite::group`` and a digest of all of it.
+    """
+    head = f"{run_id}/" if run_id else ""
+    where = f"{suite}::{group}" if suite else group
+    rid = f"{head}{where}/{phase}/{index}"
+    if len(rid) <= MAX_RESULT_ID:
+        return rid
+    tail = f"~{hashlib.sha256(where.encode()).hexdigest()[:16]}/{phase}/{index}"
+    room = max(0, MAX_RESULT_ID - len(head) - len(tail))
+    return f"{head}{where[len(where) - room :] if room else ''}{tail}"[-MAX_RESULT_ID:]
 
 
 class Status(enum.StrEnum):
@@ -41,10 +67,12 @@ class StepResult:
     started_at: datetime | None = None
     suite: str = ""
     details: dict[str, Any] = field(default_factory=dict)
+    failures: list[Failure] = field(default_factory=list)  # FAILED: each way, as data
 
     @property
     def id(self) -> str:
-        return f"{self.group}/{self.phase}/{self.index}"
+        """``group/phase/index``: unique within one suite's run (``result_id``)."""
+        return result_id(self.group, str(self.phase), self.index)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -52,6 +80,7 @@ class StepResult:
         data["status"] = str(self.status)
         data["started_at"] = self.started_at.isoformat() if self.started_at else None
         data["duration"] = round(self.duration, 6)
+        data["failures"] = [f.to_dict() for f in self.failures]
         return data
 
 

@@ -11,6 +11,8 @@ import logging
 import threading
 from typing import Any
 
+from assay.core.failures import Failure
+
 MASK = "***"
 _lock = threading.Lock()
 _secrets: set[str] = set()
@@ -72,6 +74,17 @@ def redact_data(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [redact_data(v) for v in value]
     return value
+
+
+def redact_failure(failure: Failure) -> Failure:
+    """A failure with every registered secret masked in its values and text."""
+    return Failure(
+        failure.expectation,
+        redact(failure.subject),
+        redact_data(failure.seen),
+        redact_data(failure.wanted),
+        redact(failure.text),
+    )
 
 
 class RedactingFilter(logging.Filter):

@@ -1,4 +1,5 @@
-"""Comparing an observation with a step's expectation; mismatches raise ``CheckFailure``."""
+"""Comparing an observation with a step's expectation; mismatches raise ``CheckFailure``
+carrying one ``Failure`` (data: the part, the subject, seen, wanted; and its text) each."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from assay.core.checks import Observation
 from assay.core.conditions import Condition, ConditionError
 from assay.core.conditions import parse as parse_condition
 from assay.core.errors import CheckFailure
+from assay.core.failures import Failure, Part, failure
 
 MATCHERS = {"equals", "regex", "contains", "exists", "length"}
 
@@ -58,16 +60,21 @@ def _deep_same(expected: Any, actual: Any) -> bool:
     return _same(expected, actual)
 
 
-def subset(expected: Any, actual: Any, path: str = "") -> list[str]:
+def subset(expected: Any, actual: Any, path: str = "") -> list[Failure]:
     """Mismatches of ``expected`` as a subset of ``actual``; strings are regular expressions."""
     where = path or "response"
+
+    def miss(seen: Any, wanted: Any, text: str) -> list[Failure]:
+        return [failure(Part.CONTAINS, where, seen, wanted, text)]
+
     if isinstance(expected, dict):
         if not isinstance(actual, dict):
-            return [f"{where}: expected a mapping, got {_short(actual)}"]
-        out: list[str] = []
+            return miss(actual, expected, f"{where}: expected a mapping, got {_short(actual)}")
+        out: list[Failure] = []
         for key, value in expected.items():
             if key not in actual:
-                out.append(f"{where}: missing '{key}'")
+                sub = f"{path}.{key}" if path else str(key)
+                out.append(failure(Part.CONTAINS, sub, None, value, f"{where}: missing '{key}'"))
             else:
                 out += subset(value, actual[key], f"{path}.{key}" if path else str(key))
         return out
@@ -76,13 +83,13 @@ def subset(expected: Any, actual: Any, path: str = "") -> list[str]:
             if isinstance(actual, dict) and not path:
                 text = json.dumps(actual, default=str)
                 return [
-                    f"response: no '{item}'"
+                    failure(Part.CONTAINS, where, None, item, f"response: no '{item}'")
                     for item in expected
                     if not (isinstance(item, str) and (item in actual or re.search(item, text)))
                 ]
-            return [f"{where}: expected a list, got {_short(actual)}"]
+            return miss(actual, expected, f"{where}: expected a list, got {_short(actual)}")
         return [
-            f"{where}: no item matches {_short(item)}"
+            failure(Part.CONTAINS, where, None, item, f"{where}: no item matches {_short(item)}")
             for item in expected
             if not any(not subset(item, candidate, path) for candidate in actual)
         ]
@@ -95,10 +102,10 @@ def subset(expected: Any, actual: Any, path: str = "") -> list[str]:
                 return []
         except re.error:
             pass
-        return [f"{where}: {_short(actual)} does not match {expected!r}"]
-    return (
-        [] if _same(expected, actual) else [f"{where}: expected {expected!r}, got {_short(actual)}"]
-    )
+        return miss(actual, expected, f"{where}: {_short(actual)} does not match {expected!r}")
+    if _same(expected, actual):
+        return []
+    return miss(actual, expected, f"{where}: expected {expected!r}, got {_short(actual)}")
 
 
 def _short(value: Any, limit: int = 120) -> str:
@@ -106,25 +113,29 @@ def _short(value: Any, limit: int = 120) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 
-def field_mismatch(path: str, matcher: Any, data: dict[str, Any]) -> str | None:
+def field_mismatch(path: str, matcher: Any, data: dict[str, Any]) -> Failure | None:
     try:
         actual = jmespath.search(path, data)
     except JMESPathError as exc:
-        return f"{path}: invalid path ({exc})"
+        return failure(Part.FIELD, path, None, matcher, f"{path}: invalid path ({exc})")
     if isinstance(matcher, dict) and matcher and set(matcher) <= MATCHERS:
         for op, want in matcher.items():
             problem = _match(op, want, actual)
             if problem:
-                return f"{path}: {problem}"
+                return failure(Part.FIELD, path, actual, {op: want}, f"{path}: {problem}")
         return None
     if isinstance(matcher, dict | list):
         # a plain value under 'fields' is exact; 'contains' is the subset/regex form
         if _deep_same(matcher, actual):
             return None
-        return f"{path}: expected {_short(matcher)}, got {_short(actual)}"
+        text = f"{path}: expected {_short(matcher)}, got {_short(actual)}"
+        return failure(Part.FIELD, path, actual, matcher, text)
     if actual is None and matcher is not None:
-        return f"{path}: not in the response"
-    return None if _same(matcher, actual) else f"{path}: expected {matcher!r}, got {_short(actual)}"
+        return failure(Part.FIELD, path, None, matcher, f"{path}: not in the response")
+    if _same(matcher, actual):
+        return None
+    text = f"{path}: expected {matcher!r}, got {_short(actual)}"
+    return failure(Part.FIELD, path, actual, matcher, text)
 
 
 def _match(op: str, want: Any, actual: Any) -> str | None:
@@ -168,10 +179,10 @@ def file_digest(path: str) -> dict[str, Any]:
     return {"size": size, "sha256": sha.hexdigest()}
 
 
-def body_mismatches(want: BodyExpectation, obs: Observation) -> list[str]:
+def body_mismatches(want: BodyExpectation, obs: Observation) -> list[Failure]:
     digest = obs.body_digest
     if digest is None and obs.body is None:
-        return ["body: the response has no body to compare"]
+        return [failure(Part.BODY, "body", None, None, "body: the response has no body to compare")]
     if digest is None and obs.body is not None:  # checks may leave kept bodies undigested
         data = obs.body
         digest = {
@@ -183,24 +194,28 @@ def body_mismatches(want: BodyExpectation, obs: Observation) -> list[str]:
     body = obs.body
     if want.equals is not None:
         if body is None:
-            out.append("body: too large to compare with 'equals'; use sha256")
+            text = "body: too large to compare with 'equals'; use sha256"
+            out.append(failure(Part.BODY, "equals", None, want.equals, text))
         elif body != want.equals.encode():
-            out.append(
-                f"body: expected {want.equals!r}, got {_short(body.decode('utf-8', 'replace'))}"
-            )
+            shown = _short(body.decode("utf-8", "replace"))
+            text = f"body: expected {want.equals!r}, got {shown}"
+            out.append(failure(Part.BODY, "equals", body, want.equals, text))
     if want.contains is not None and (body is None or want.contains.encode() not in body):
-        out.append(f"body: does not contain {want.contains!r}")
+        text = f"body: does not contain {want.contains!r}"
+        out.append(failure(Part.BODY, "contains", body, want.contains, text))
     for key in ("sha256", "md5", "size"):
         expected = getattr(want, key)
         if expected is not None and digest and str(digest[key]).lower() != str(expected).lower():
-            out.append(f"body {key}: expected {expected}, got {digest[key]}")
+            text = f"body {key}: expected {expected}, got {digest[key]}"
+            out.append(failure(Part.BODY, key, digest[key], expected, text))
     if want.file is not None and digest:
         ref = file_digest(want.file)
         if ref["sha256"] != digest["sha256"]:
-            out.append(
+            text = (
                 f"body: differs from {want.file} (sha256 {digest['sha256'][:12]}... "
                 f"vs {ref['sha256'][:12]}..., {digest['size']} vs {ref['size']} bytes)"
             )
+            out.append(failure(Part.BODY, "file", digest["sha256"], ref["sha256"], text))
     return out
 
 
@@ -221,42 +236,56 @@ def condition_context(obs: Observation) -> dict[str, Any]:
     return context
 
 
-def condition_failures(conditions: list[str], obs: Observation) -> list[str]:
+def condition_failures(conditions: list[str], obs: Observation) -> list[Failure]:
     if not conditions:
         return []
     context = condition_context(obs)
     out = []
     for source in conditions:
         try:
-            outcome = _condition(source).evaluate(context)
+            condition = _condition(source)
+            outcome = condition.evaluate(context)
         except ConditionError as exc:  # only when outputs filled in something unparsable
-            out.append(f"condition {source!r}: {exc}")
+            text = f"condition {source!r}: {exc}"
+            out.append(failure(Part.CONDITION, source, None, None, text))
             continue
         if not outcome.ok:
-            out.append(f"condition failed: {outcome.text}")
+            wanted = f"{condition.comparator} {condition.right.source}"
+            text = f"condition failed: {outcome.text}"
+            out.append(failure(Part.CONDITION, source, outcome.shown, wanted, text))
     return out
+
+
+def judgement(failed: Failure) -> str:
+    """A failed condition as Gatus shows it, ``[STATUS] (503) == 200``, from its data."""
+    return f"{_condition(failed.subject).left} ({failed.seen}) {failed.wanted}"
 
 
 def evaluate(expect: Expectation, obs: Observation) -> None:
     """Raise ``CheckFailure`` listing every way ``obs`` contradicts ``expect``."""
-    problems: list[str] = []
+    problems: list[Failure] = []
     codes = expect.error_codes()
+    outcome = obs.error_code if not obs.success else "success"
     if expect.expects_error:
+        wanted: Any = codes or "an error"
         if obs.success:
-            wanted = " or ".join(codes) if codes else "an error"
-            problems.append(f"expected {wanted}, but the call succeeded")
+            text = f"expected {' or '.join(codes) if codes else 'an error'}, but the call succeeded"
+            problems.append(failure(Part.OUTCOME, "error", outcome, wanted, text))
         elif codes and obs.error_code not in codes:
             hint = ""
             if obs.error_code is None and obs.http_status:
                 hint = (
                     f" (to accept a bare HTTP {obs.http_status}, expect status: {obs.http_status})"
                 )
-            problems.append(f"expected {' or '.join(codes)}, got {describe_outcome(obs)}{hint}")
+            text = f"expected {' or '.join(codes)}, got {describe_outcome(obs)}{hint}"
+            problems.append(failure(Part.OUTCOME, "error", outcome, wanted, text))
     elif not obs.success and not expect.status_decides:
-        problems.append(f"expected success, got {describe_outcome(obs)}")
+        text = f"expected success, got {describe_outcome(obs)}"
+        problems.append(failure(Part.OUTCOME, "success", outcome, "success", text))
     statuses = expect.statuses()
     if statuses and obs.http_status not in statuses:
-        problems.append(f"expected HTTP {' or '.join(map(str, statuses))}, got {obs.http_status}")
+        text = f"expected HTTP {' or '.join(map(str, statuses))}, got {obs.http_status}"
+        problems.append(failure(Part.STATUS, "status", obs.http_status, statuses, text))
     if not problems:
         for path, matcher in expect.fields.items():
             problem = field_mismatch(path, matcher, obs.data)
@@ -268,4 +297,4 @@ def evaluate(expect: Expectation, obs: Observation) -> None:
             problems += body_mismatches(expect.body, obs)
         problems += condition_failures(expect.conditions, obs)
     if problems:
-        raise CheckFailure("; ".join(problems), {"mismatches": problems})
+        raise CheckFailure(problems)

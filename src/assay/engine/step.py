@@ -15,8 +15,9 @@ from assay.config.models import Expectation, Group, Step, Suite
 from assay.config.variables import VariableError, resolve_outputs
 from assay.core.checks import CHECKS, CheckCall, Observation, Target
 from assay.core.errors import CheckFailure
+from assay.core.failures import Part, failure, render
 from assay.core.results import Phase, Status, StepResult
-from assay.core.secrets import redact, redact_data
+from assay.core.secrets import redact, redact_data, redact_failure
 from assay.engine.expect import describe_outcome, evaluate
 from assay.engine.retry import RetryPolicy, should_retry
 
@@ -79,7 +80,9 @@ class StepExecutor:
         try:
             self._execute(scope, step, result)
         except CheckFailure as exc:
-            result.status, result.message = Status.FAILED, redact(exc.message)
+            result.status = Status.FAILED
+            result.failures = [redact_failure(f) for f in exc.failures]
+            result.message = render(result.failures)
             result.details.update(redact_data(exc.details))
         except Exception as exc:  # any other escape from a check is an ERROR, never a crash
             result.status = Status.ERROR
@@ -201,8 +204,9 @@ class StepExecutor:
             source = {"parameters": canonical, "response": obs.data} if scoped else obs.data
             value = jmespath.search(path, source)
             if value is None:
+                text = f"output '{name}': nothing at '{path}' in the response"
                 raise CheckFailure(
-                    f"output '{name}': nothing at '{path}' in the response",
+                    [failure(Part.OUTPUT, name, None, path, text)],
                     {"response": redact_data(obs.data)},
                 )
             values[name] = value

@@ -1,11 +1,15 @@
 """JUnit XML, as Jenkins, GitLab, GitHub Actions and Azure DevOps ingest it.
 
-One ``<testsuite>`` per group; one ``<testcase>`` per step, named ``phase[index] label``.
-FAILED becomes ``<failure>``, ERROR ``<error>``, SKIPPED ``<skipped>``.
+One ``<testsuite>`` per group; one ``<testcase>`` per step, named ``phase[index] label`` for
+people. FAILED becomes ``<failure>``, ERROR ``<error>``, SKIPPED ``<skipped>``. What a
+machine needs comes as ``<property>`` data, never from the name: ``assay.phase``,
+``assay.index``, ``assay.step`` (the label), ``assay.suite`` and ``assay.failures`` (JSON), so
+that assay's own ``/junit`` import reads each result back as it was.
 """
 
 from __future__ import annotations
 
+import json
 import xml.etree.ElementTree as ET
 from pathlib import PurePath
 
@@ -37,9 +41,15 @@ def _case(parent: ET.Element, r: StepResult) -> None:
         "target": r.target,
         "credential": r.credential,
         "attempts": str(r.attempts),
+        "assay.phase": str(r.phase),
+        "assay.index": str(r.index),
+        "assay.step": r.name,
+        "assay.suite": r.suite,
     }
     if r.http_status is not None:
         props["http_status"] = str(r.http_status)
+    if r.failures:
+        props["assay.failures"] = json.dumps([f.to_dict() for f in r.failures], default=str)
     holder = ET.SubElement(case, "properties")
     for key, value in props.items():
         ET.SubElement(holder, "property", {"name": key, "value": value})

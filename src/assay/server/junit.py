@@ -7,7 +7,7 @@ derived from suite, class and name, so importing the same file twice adds nothin
 
 from __future__ import annotations
 
-import re
+import json
 import xml.etree.ElementTree as ET
 from datetime import datetime
 from typing import Any
@@ -20,8 +20,8 @@ from assay.core.results import Phase, Status
 from assay.server.schemas import ResultIn
 
 MAX_TEXT = 10_000  # characters kept of a failure's text or system-out
-# assay's own JUnit names cases "phase[index] label"; read them back when importing it
-_ASSAY_CASE = re.compile(r"^(before|test|after)\[(\d+)\] (.*)$", re.DOTALL)
+# what assay's own JUnit (report/junit.py) says of each case as properties
+OWN = ("assay.phase", "assay.index", "assay.step", "assay.suite", "assay.failures")
 
 
 class JunitError(ValueError):
@@ -56,16 +56,27 @@ def _outcome(case: ET.Element) -> tuple[Status, str, str | None, dict[str, Any]]
     return Status.PASSED, "", None, {}
 
 
+def _own(own: dict[str, str], index: int, raw_name: str, group: str) -> tuple[Any, ...]:
+    """Phase, step index, name and failures: from assay's properties, else the defaults."""
+    phase = own.get("assay.phase", str(Phase.TEST))
+    if phase not in {str(p) for p in Phase}:
+        raise JunitError(f"testcase '{raw_name}' in '{group}': unknown assay.phase '{phase}'")
+    try:
+        step = int(own.get("assay.index", index))
+        failures = json.loads(own.get("assay.failures", "[]"))
+    except ValueError as exc:
+        raise JunitError(f"testcase '{raw_name}' in '{group}': {exc}") from None
+    return Phase(phase), step, own.get("assay.step", raw_name), failures
+
+
 def _case(suite: ET.Element, case: ET.Element, index: int, seen: dict[str, int]) -> ResultIn:
     group = suite.get("name") or case.get("classname") or "junit"
     classname = case.get("classname") or ""
     raw_name = case.get("name") or f"case {index}"
-    phase, step, name = Phase.TEST, index, raw_name
-    own = _ASSAY_CASE.match(raw_name)
-    if own:
-        phase, step, name = Phase(own.group(1)), int(own.group(2)), own.group(3)
     status, message, error_code, details = _outcome(case)
     properties = {p.get("name", ""): p.get("value", "") for p in case.iter("property")}
+    own = {key: properties.pop(key) for key in OWN if key in properties}
+    phase, step, name, failures = _own(own, index, raw_name, group)
     output = (case.findtext("system-out") or "").strip()[:MAX_TEXT]
     details |= {"classname": classname} if classname else {}
     details |= {"properties": properties} if properties else {}
@@ -91,8 +102,9 @@ def _case(suite: ET.Element, case: ET.Element, index: int, seen: dict[str, int])
         "target": properties.get("target", "")[:200],
         "credential": properties.get("credential", "")[:200],
         "started_at": _time(suite.get("timestamp")),
-        "suite": case.get("file") or suite.get("file") or "",
+        "suite": own.get("assay.suite") or case.get("file") or suite.get("file") or "",
         "details": details,
+        "failures": failures,
     }
     try:
         return ResultIn.model_validate(data)

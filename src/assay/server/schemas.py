@@ -19,7 +19,9 @@ from pydantic import (
     model_validator,
 )
 
-from assay.core.results import Phase, Status
+from assay.core.failures import Part
+from assay.core.identifiers import LABEL_KEY, MAX_LABEL_VALUE, SESSION_ID
+from assay.core.results import MAX_RESULT_ID, Phase, Status, result_id
 
 T = TypeVar("T")
 
@@ -33,9 +35,10 @@ def _utc(value: datetime | None) -> datetime | None:
 
 When = Annotated[datetime, AfterValidator(_utc)]
 Short = Annotated[str, StringConstraints(max_length=200)]
-ClientId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")]
-LabelKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")]
-Labels = Annotated[dict[LabelKey, Short], Field(max_length=50)]
+ClientId = Annotated[str, StringConstraints(pattern=SESSION_ID)]
+LabelKey = Annotated[str, StringConstraints(pattern=LABEL_KEY)]
+LabelValue = Annotated[str, StringConstraints(max_length=MAX_LABEL_VALUE)]
+Labels = Annotated[dict[LabelKey, LabelValue], Field(max_length=50)]
 Suites = Annotated[list[Annotated[str, StringConstraints(max_length=500)]], Field(max_length=100)]
 
 
@@ -141,10 +144,20 @@ class SessionOut(BaseModel):
     summary: Summary
 
 
+class FailureIn(Strict):
+    """One way a FAILED result's observation contradicted its expectation (``Failure``)."""
+
+    expectation: Part
+    subject: Annotated[str, StringConstraints(max_length=2000)] = ""
+    seen: Any = None
+    wanted: Any = None
+    text: Annotated[str, StringConstraints(max_length=10_000)] = ""
+
+
 class ResultIn(Strict):
     """One step's result, as ``StepResult.to_dict()`` gives it."""
 
-    id: Annotated[str, StringConstraints(min_length=1, max_length=300)] | None = None
+    id: Annotated[str, StringConstraints(min_length=1, max_length=MAX_RESULT_ID)] | None = None
     group: Annotated[str, StringConstraints(max_length=300)]
     phase: Phase
     index: Annotated[int, Field(ge=0)]
@@ -161,14 +174,12 @@ class ResultIn(Strict):
     started_at: When | None = None
     suite: Annotated[str, StringConstraints(max_length=2000)] = ""
     details: dict[str, Any] = {}
+    failures: Annotated[list[FailureIn], Field(max_length=1000)] = []
 
     @property
     def result_id(self) -> str:
-        """The client's id, or one derived like ``StepResult.id`` (suite-qualified)."""
-        if self.id:
-            return self.id
-        step = f"{self.group}/{self.phase}/{self.index}"
-        return f"{self.suite}::{step}" if self.suite else step
+        """The client's id, or ``suite::group/phase/index`` (``core.results.result_id``)."""
+        return self.id or result_id(self.group, str(self.phase), self.index, self.suite)
 
 
 class ResultBatch(BaseModel):
@@ -196,6 +207,7 @@ class ResultOut(BaseModel):
     started_at: datetime | None
     suite: str
     details: dict[str, Any]
+    failures: list[FailureIn]
     received_at: datetime
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from assay.core.failures import Part, failure
 from assay.core.results import Phase, RunResult, Status, StepResult
 from assay.report.junit import render_junit
 from tests.support.server import Served, assert_error
@@ -65,12 +66,15 @@ def test_junit_import_reads_assays_own_report_back(server: Served, env: str) -> 
     run = RunResult("run1", ["suite.yaml"], datetime.now(UTC))
     run.results = [
         StepResult("g", Phase.BEFORE, 0, "make bucket", "s3.CreateBucket", Status.PASSED),
-        StepResult("g", Phase.TEST, 0, "get", "s3.GetObject", Status.FAILED, message="403"),
+        StepResult("g", Phase.TEST, 0, "get", "s3.GetObject", Status.FAILED, message="403",
+                   failures=[failure(Part.STATUS, "status", 403, [200], "403")]),
         StepResult("g", Phase.AFTER, 0, "empty", "s3.empty_bucket", Status.PASSED),
-    ]
+    ]  # fmt: skip
     sid = _session(server, env)
+    # what a person reads may change: the results come from the properties, not the names
+    document = render_junit(run).replace('name="before[0] make bucket"', 'name="renamed"')
     with server.client("runner") as http:
-        http.post(f"/api/v1/sessions/{sid}/junit", content=render_junit(run).encode(), headers=XML)
+        http.post(f"/api/v1/sessions/{sid}/junit", content=document.encode(), headers=XML)
         items = http.get(f"/api/v1/sessions/{sid}/results").json()["items"]
     assert [(r["phase"], r["index"], r["name"], r["kind"]) for r in items] == [
         ("before", 0, "make bucket", "s3.CreateBucket"),
@@ -78,6 +82,10 @@ def test_junit_import_reads_assays_own_report_back(server: Served, env: str) -> 
         ("after", 0, "empty", "s3.empty_bucket"),
     ]
     assert items[1]["status"] == "failed" and items[1]["message"] == "403"
+    assert items[1]["failures"] == [run.results[1].failures[0].to_dict()]
+    assert items[0]["suite"] == "" and "assay.phase" not in items[0]["details"].get(
+        "properties", {}
+    )
 
 
 def test_junit_import_refuses_bad_documents(server: Served, env: str) -> None:

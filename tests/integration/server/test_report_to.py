@@ -19,7 +19,7 @@ from assay.cli.reporting.spool import Spool, list_spools, read_spool
 from assay.config.loader import load_suite
 from assay.config.variables import Variables
 from assay.core.events import StepFinished
-from assay.core.results import Phase, Status, StepResult
+from assay.core.results import Phase, Status, StepResult, result_id
 from assay.engine import RunOptions, run_suites
 from assay.engine.retry import RetryPolicy
 from tests.support.flaky import FlakyS3
@@ -106,6 +106,28 @@ def proxied(server: Served) -> Iterator[FlakyS3]:
     proxy.close()
 
 
+def test_report_two_suites_with_the_same_group_names_keep_every_result(
+    server: Served, spool_dir: Path, env: str, tmp_path: Path
+) -> None:
+    """Result ids name the suite: two suites' 'health' groups are not each other's retries."""
+    run_options = RunOptions()
+    loaded = []
+    for name in ("a.yaml", "b.yaml"):
+        path = tmp_path / name
+        path.write_text(
+            f"targets:\n  api: {{type: http, base_url: '{server.url}'}}\n"
+            "groups:\n  - name: health\n    test:\n      - http.request: {path: /health}\n"
+        )
+        loaded.append(load_suite(path, Variables(run_id=run_options.run_id)))
+    body = session_body([s.path for s in loaded], env, {"run_id": run_options.run_id}, None)
+    reporter = Reporter(options(server.url, server.tokens["runner"], spool_dir), body, "")
+    reporter.run_id = run_options.run_id
+    run_suites(loaded, run_options, [reporter.start()])
+    outcome = reporter.close("passed")
+    assert outcome.complete and outcome.sent == 2, outcome
+    assert session(server, body["id"])["summary"]["total"] == 2
+
+
 def test_report_streams_a_real_run_into_a_session(
     server: Served, spool_dir: Path, env: str, tmp_path: Path
 ) -> None:
@@ -129,7 +151,11 @@ def test_report_streams_a_real_run_into_a_session(
     assert got["summary"]["total"] == got["summary"]["passed"] == 30
     assert got["labels"] == {"run_id": run_options.run_id, "ci": "yes"}
     ids = [r["id"] for r in stored(server, body["id"])]
-    assert sorted(ids) == sorted(f"{run_options.run_id}/health/test/{i}" for i in range(1, 31))
+    wanted = [result_id("health", "test", i, loaded.path, run_options.run_id) for i in range(1, 31)]
+    assert (
+        sorted(ids) == sorted(wanted)
+        and wanted[0] == f"{run_options.run_id}/{suite}::health/test/1"
+    )
     assert outcome_lines(outcome, quiet=False) == [
         f"reported 30 result(s) to {server.url}/api/v1/sessions/{body['id']}"
     ]

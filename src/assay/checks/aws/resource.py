@@ -32,12 +32,10 @@ from assay.core.checks import CheckCall, Observation, ParamProblem
 from assay.core.errors import InvalidParameters
 from assay.core.registry import suggest
 
-NOT_FOUND = "ResourceNotFound"
-
 
 def _not_found(exc: NotFound, data: dict[str, Any]) -> Observation:
     return Observation(
-        success=False, error_code=NOT_FOUND, http_status=exc.status, message=str(exc), data=data
+        success=False, error_code=exc.code, http_status=exc.status, message=str(exc), data=data
     )
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assay.checks.aws.operation import jsonable
-from assay.core.errors import CheckFailure
+from assay.core.errors import TargetFailure
 
 SETTLED_WELL = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE", "IMPORT_COMPLETE"})
 # a stack whose first creation failed: CloudFormation only lets it be deleted
@@ -28,20 +28,20 @@ UPDATABLE = frozenset(
 NO_CHANGES = ("no updates are to be performed", "didn't contain changes")
 
 
-class StackError(CheckFailure):
-    """A stack operation that did not end well; ``code`` is the step's error code."""
+class StackError(TargetFailure):
+    """A stack operation that did not end well; ``code`` is the step's error code and
+    ``events`` the stack's resource events that failed during it."""
 
     def __init__(
         self,
         code: str,
         message: str,
         status: str | None = None,
-        failures: list[dict[str, Any]] | None = None,
+        events: list[dict[str, Any]] | None = None,
     ) -> None:
-        super().__init__(message)
-        self.code = code
+        super().__init__(code, message)
         self.status = status
-        self.failures = failures or []
+        self.events = events or []
 
 
 def action_for(status: str | None, change_sets: bool) -> str:

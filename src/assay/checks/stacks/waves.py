@@ -67,7 +67,7 @@ def on_stack(
 
 
 def _failure(exc: StackError) -> dict[str, Any]:
-    return {"code": exc.code, "message": str(exc), "status": exc.status, "failures": exc.failures}
+    return {"code": exc.code, "message": str(exc), "status": exc.status, "failures": exc.events}
 
 
 def failure_line(name: str, failure: dict[str, Any]) -> str:

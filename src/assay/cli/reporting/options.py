@@ -3,7 +3,6 @@ where to report, with which token, into which session; and the lines printed at 
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -15,11 +14,9 @@ import click
 from assay.cli.reporting.reporter import Outcome, Reporter, ReportOptions
 from assay.cli.reporting.spool import default_spool_dir
 from assay.core.errors import UsageError
+from assay.core.identifiers import LABEL_KEY_RE, MAX_LABEL_VALUE, SESSION_ID_RE
 
 F = TypeVar("F", bound=Callable[..., Any])
-# the server's rules for these fields (server/schemas.py), checked before the run starts
-SESSION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
-LABEL_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 HOW_TO_GET_ONE = "create one with 'assay token create --name ci --role runner' on the server"
 
 
@@ -97,12 +94,12 @@ def parse_labels(pairs: tuple[str, ...], run_id: str) -> dict[str, str]:
     labels = {"run_id": run_id}
     for pair in pairs:
         key, sep, value = pair.partition("=")
-        if not sep or not LABEL_KEY.match(key):
+        if not sep or not LABEL_KEY_RE.match(key):
             raise UsageError(
                 f"--label expects KEY=VALUE with a key of letters, digits, '_', '.' or '-' "
                 f"(at most 63), got '{pair}'"
             )
-        if len(value) > 200:
+        if len(value) > MAX_LABEL_VALUE:
             raise UsageError(f"--label {key}: the value is longer than 200 characters")
         labels[key] = value
     if len(labels) > 50:
@@ -114,7 +111,7 @@ def session_body(
     suites: list[str], environment: str, labels: dict[str, str], session_id: str | None
 ) -> dict[str, Any]:
     """The session to create, checked against the server's rules before the run starts."""
-    if session_id is not None and not SESSION_ID.match(session_id):
+    if session_id is not None and not SESSION_ID_RE.match(session_id):
         raise UsageError(
             f"--session '{session_id}': use 1-64 letters, digits, '.', '_', ':' or '-', "
             "starting with a letter or digit"

@@ -12,7 +12,6 @@ the run or change its exit code.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 import queue
 import threading
@@ -26,11 +25,10 @@ from assay.cli.reporting.client import ApiClient, ReportError, ServerUnavailable
 from assay.cli.reporting.delivery import BATCH, Delivery, send_spool
 from assay.cli.reporting.spool import FORMAT, Spool, SpoolState, list_spools, read_spool
 from assay.core.events import Event, StepFinished
-from assay.core.results import StepResult
+from assay.core.results import result_id
 from assay.engine.retry import RetryPolicy
 
 log = logging.getLogger("assay.report")
-MAX_ID = 300  # the server's limit on a client result id
 
 
 @dataclass(frozen=True)
@@ -44,16 +42,6 @@ class ReportOptions:
     backoff: RetryPolicy = field(
         default_factory=lambda: RetryPolicy(max_attempts=0, base_delay=0.5, max_delay=15.0)
     )
-
-
-def result_id(run_id: str, result: StepResult) -> str:
-    """A client id, stable for this run's result (so a retried upload never duplicates),
-    and unique across runs that report into one session."""
-    rid = f"{run_id}/{result.group}/{result.phase}/{result.index}"
-    if len(rid) <= MAX_ID:
-        return rid
-    digest = hashlib.sha256(result.group.encode()).hexdigest()[:16]
-    return f"{run_id}/{result.group[:200]}~{digest}/{result.phase}/{result.index}"
 
 
 @dataclass
@@ -138,7 +126,8 @@ class Reporter:
                 if isinstance(item, tuple) and item[0] is _CLOSE:
                     self._finish = item[1]
                 else:
-                    items.append(item.to_dict() | {"id": result_id(self.run_id, item)})
+                    rid = result_id(item.group, item.phase, item.index, item.suite, self.run_id)
+                    items.append(item.to_dict() | {"id": rid})
                 item = self.queue.get_nowait()
         except queue.Empty:
             pass

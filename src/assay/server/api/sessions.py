@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 from sqlalchemy.exc import IntegrityError
 
+from assay.core.identifiers import LABEL
 from assay.server.api.deps import API_PREFIX, ContextDep, Runner, SessionId, Viewer
 from assay.server.api.pagination import Cursor, Limit, decode_cursor, encode_cursor
 from assay.server.db.tables import RunSession
@@ -16,7 +17,6 @@ from assay.server.schemas import Page, SessionCreate, SessionOut, SessionPatch, 
 from assay.server.store import sessions as store
 
 router = APIRouter(prefix=f"{API_PREFIX}/sessions", tags=["sessions"])
-LABEL = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}=.{0,200}$"
 
 
 def not_found(session_id: str) -> ApiError:

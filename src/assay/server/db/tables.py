@@ -56,7 +56,12 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {datetime: UtcDateTime(), dict[str, Any]: Json, list[str]: Json}
+    type_annotation_map = {
+        datetime: UtcDateTime(),
+        dict[str, Any]: Json,
+        list[str]: Json,
+        list[dict[str, Any]]: Json,
+    }
 
 
 class ApiToken(Base):
@@ -126,6 +131,7 @@ class Result(Base):
     started_at: Mapped[datetime | None]
     suite: Mapped[str] = mapped_column(Text)
     details: Mapped[dict[str, Any]]
+    failures: Mapped[list[dict[str, Any]]] = mapped_column(default=list)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

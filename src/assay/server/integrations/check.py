@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 
 from assay.core.conditions import Condition
 from assay.core.errors import AssayError
+from assay.core.failures import Part
 from assay.core.results import Status, StepResult
 from assay.core.secrets import redact
 from assay.engine import RunOptions, run_suites
+from assay.engine.expect import judgement
 from assay.server.integrations.config import Integration
-
-FAILED_CONDITION = "condition failed: "
 
 
 class Health(enum.StrEnum):
@@ -42,30 +42,22 @@ class Outcome:
     http_status: int | None = None
 
 
-def _is_degraded(text: str, degraded: tuple[Condition, ...]) -> bool:
-    """Whether a failure text is the judgement of one of the ``degraded`` conditions.
-
-    A judgement reads ``<left> (<value>) <comparator> <right>`` (``core.conditions``), so
-    its ends identify the condition whatever the observed value was.
-    """
-    return any(
-        text.startswith(f"{c.left} (") and text.endswith(f") {c.comparator} {c.right.source}")
-        for c in degraded
-    )
-
-
 def classify(result: StepResult, degraded: tuple[Condition, ...], duration_ms: float) -> Outcome:
-    """The status a step's result means for its integration."""
+    """The status a step's result means for its integration, decided from its failures'
+    data (which part of the expectation, which condition), never from their wording."""
     status = result.http_status
     if result.status is Status.PASSED:
         return Outcome(Health.UP, "", duration_ms, http_status=status)
     if result.status is Status.FAILED:
-        mismatches = [str(m) for m in result.details.get("mismatches", [])] or [result.message]
-        failed = [m[len(FAILED_CONDITION) :] for m in mismatches if m.startswith(FAILED_CONDITION)]
-        only_degraded = len(failed) == len(mismatches) and all(
-            _is_degraded(text, degraded) for text in failed
+        judged = [
+            f for f in result.failures if f.expectation is Part.CONDITION and f.wanted is not None
+        ]
+        sources = {c.source for c in degraded}
+        only_degraded = bool(result.failures) and all(
+            f in judged and f.subject in sources for f in result.failures
         )
         health = Health.DEGRADED if only_degraded else Health.DOWN
+        failed = [judgement(f) for f in judged]
         return Outcome(health, result.message, duration_ms, failed, status)
     if result.status is Status.ERROR:
         return Outcome(Health.DOWN, result.message, duration_ms, http_status=status)

@@ -44,6 +44,7 @@ def _row(session_id: str, result: ResultIn, now: Any) -> dict[str, Any]:
     data = result.model_dump(exclude={"id"})
     data["phase"] = str(result.phase)
     data["status"] = str(result.status)
+    data["failures"] = [f.model_dump(mode="json") for f in result.failures]
     data |= {"session_id": session_id, "result_id": result.result_id, "received_at": now}
     return {_COLUMN[key]: value for key, value in data.items()}
 
@@ -120,6 +121,7 @@ _PAGE = (
     Result.started_at,
     Result.suite,
     Result.details,
+    Result.failures,
     Result.received_at,
 )
 
@@ -145,6 +147,7 @@ def to_out(row: RowMapping) -> ResultOut:
         started_at=row["started_at"],
         suite=row["suite"],
         details=dict(row["details"]),
+        failures=list(row["failures"]),
         received_at=row["received_at"],
     )
 

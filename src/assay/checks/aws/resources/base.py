@@ -16,16 +16,19 @@ from assay.checks.aws.errors import (
     transient,
 )
 from assay.checks.aws.operation import jsonable
-from assay.core.errors import CheckFailure
+from assay.core.errors import TargetFailure
 
 Clients = Callable[[str], Any]  # service name -> botocore client
 
 
-class NotFound(CheckFailure):
+NOT_FOUND = "ResourceNotFound"
+
+
+class NotFound(TargetFailure):
     """The resource does not exist (a FAILED step, ``ResourceNotFound``, not an ERROR)."""
 
     def __init__(self, message: str, status: int | None = None) -> None:
-        super().__init__(message)
+        super().__init__(NOT_FOUND, message)
         self.status = status
 
 
