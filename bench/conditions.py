@@ -27,6 +27,7 @@ from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
+import assay.checks  # noqa: F401  (the families register their placeholders: [HEADER], ...)
 from assay.core.conditions import Condition, parse
 
 CONDITIONS = [

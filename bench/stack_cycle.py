@@ -42,8 +42,8 @@ import boto3
 import yaml
 
 import assay.checks  # noqa: F401  (registers the check kinds)
+from assay.checks.aws.buckets import empty_bucket
 from assay.checks.aws.embedded import EmbeddedMoto
-from assay.checks.s3.helpers import empty_bucket
 from assay.checks.stacks.target import StacksSettings, StacksTarget
 from assay.config.loader import load_suite
 from assay.core.results import RunResult, Status

@@ -11,12 +11,11 @@ from typing import Any
 import jsonschema
 import pytest
 
-from assay.checks.net.params import ParamError
 from assay.checks.net.target import Endpoint, NetSettings, NetTarget, endpoint
 from assay.config.loader import load_suite
 from assay.config.variables import Variables
 from assay.core.checks import CHECKS, TARGETS, CheckCall, Observation
-from assay.core.errors import SuiteError
+from assay.core.errors import InvalidParameters, SuiteError
 from assay.core.results import Phase, RunResult, Status, StepResult
 from tests.support.net_servers import (
     CertFiles,
@@ -318,9 +317,9 @@ def test_endpoint_defaults_come_from_an_http_base_url() -> None:
     assert endpoint(web("https://example.test:8443"), None, 9443, 443).port == 9443
     # another host than the base URL's does not inherit its port
     assert endpoint(web("https://example.test:8443"), "other.test", None, 443).port == 443
-    with pytest.raises(ParamError, match="no port"):
+    with pytest.raises(InvalidParameters, match="no port"):
         endpoint(web("https://example.test:8443"), "other.test", None, None)
-    with pytest.raises(ParamError, match="no host"):
+    with pytest.raises(InvalidParameters, match="no host"):
         endpoint(NetTarget("t", NetSettings()), None, 80, None)
 
 

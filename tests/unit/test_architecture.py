@@ -62,6 +62,65 @@ def test_architecture_every_family_registers_kinds_and_a_target() -> None:
         assert info.name in assay.checks.FAMILIES, f"{info.name} missing from FAMILIES"
 
 
+# checks/aws is also the AWS layer the other families share: botocore's service models,
+# the error boundary, bodies, clients, accounts, the embedded moto server. Top-level modules
+# of checks/ (model_kind, params, target_type) are shared by every family and import none.
+SHARED_FAMILIES = {"aws"}
+
+
+def checks_imports(path: Path) -> set[str]:
+    """The packages and modules of ``assay.checks`` that ``path`` imports (``aws``, ...)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = set()
+    for node in ast.walk(tree):
+        names = []
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module]
+            if node.module == "assay.checks":  # from assay.checks import aws
+                names = [f"assay.checks.{a.name}" for a in node.names]
+        for name in names:
+            parts = name.split(".")
+            if parts[:2] == ["assay", "checks"] and len(parts) > 2:
+                found.add(parts[2])
+    return found
+
+
+def cross_family_imports(root: Path, families: set[str]) -> dict[str, list[str]]:
+    """Imports between check families other than of a shared one, by importing file."""
+    bad = {}
+    for path in root.rglob("*.py"):
+        parts = path.relative_to(root).parts
+        own = parts[0] if len(parts) > 1 else None  # None: a shared module, checks/x.py
+        allowed = {own} | SHARED_FAMILIES if own is not None else set()
+        wrong = sorted(name for name in checks_imports(path) & families if name not in allowed)
+        if wrong:
+            bad[str(path.relative_to(root))] = wrong
+    return bad
+
+
+def test_architecture_families_import_each_other_only_through_shared_packages() -> None:
+    bad = cross_family_imports(SRC / "checks", set(assay.checks.FAMILIES))
+    assert not bad, f"import another family only through {sorted(SHARED_FAMILIES)}: {bad}"
+
+
+def test_architecture_cross_family_imports_are_found(tmp_path: Path) -> None:
+    for file, text in {
+        "model_kind.py": "from assay.checks.aws import errors\n",
+        "stacks/destroy.py": "from assay.checks.s3.helpers import empty_bucket\n",
+        "stacks/deploy.py": "from assay.checks import net\nfrom assay.checks.aws import model\n",
+        "s3/target.py": "import assay.checks.s3.helpers\nfrom assay.checks.params import x\n",
+    }.items():
+        (tmp_path / file).parent.mkdir(exist_ok=True)
+        (tmp_path / file).write_text(text, encoding="utf-8")
+    assert cross_family_imports(tmp_path, {"aws", "s3", "net", "stacks"}) == {
+        "model_kind.py": ["aws"],
+        "stacks/destroy.py": ["s3"],
+        "stacks/deploy.py": ["net"],
+    }
+
+
 TESTS = Path(__file__).resolve().parents[1]
 
 

@@ -17,7 +17,7 @@ from assay.core.conditions import (
     PLACEHOLDERS,
     Condition,
     ConditionError,
-    Outcome,
+    Verdict,
     parse,
 )
 from tests.support.bench import load_bench
@@ -65,7 +65,7 @@ def body(**changes: Any) -> bytes:
     return json.dumps({k: v for k, v in doc.items() if v is not ...}).encode()
 
 
-def outcome(text: str, ctx: dict[str, Any] | None = None) -> Outcome:
+def outcome(text: str, ctx: dict[str, Any] | None = None) -> Verdict:
     return parse(text).evaluate(context() if ctx is None else ctx)
 
 
@@ -263,20 +263,20 @@ def test_missing_placeholder_is_a_failure_not_an_exception(name: str) -> None:
     value = "true" if name == "CONNECTED" else "1"
     for comparator in ("==", "!="):
         result = parse(f"[{name}]{path} {comparator} {value}").evaluate({})
-        assert result == Outcome(
+        assert result == Verdict(
             False, f"[{name}]{path} (not available for this check) {comparator} {value}"
         )
 
 
 def test_missing_certificate_expiration_reads_like_gatus() -> None:
     result = parse("[CERTIFICATE_EXPIRATION] > 168h").evaluate({"STATUS": 200})
-    assert result == Outcome(
+    assert result == Verdict(
         False, "[CERTIFICATE_EXPIRATION] (not available for this check) > 168h"
     )
 
 
 def test_passing_outcome_shows_the_value_too() -> None:
-    assert outcome("[STATUS] == 200") == Outcome(True, "[STATUS] (200) == 200")
+    assert outcome("[STATUS] == 200") == Verdict(True, "[STATUS] (200) == 200")
 
 
 @pytest.mark.parametrize(
@@ -653,7 +653,7 @@ def test_parse_of_condition_like_text_never_crashes(text: str, ctx: dict[str, An
 @given(st.sampled_from(PASSING), CONTEXTS)
 def test_evaluate_on_any_context_never_raises(text: str, ctx: dict[str, Any]) -> None:
     result = parse(text).evaluate(ctx)
-    assert isinstance(result, Outcome)
+    assert isinstance(result, Verdict)
     assert isinstance(result.ok, bool)
     assert isinstance(result.text, str)
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from assay.config.models import Expectation
-from assay.core import conditions
+from assay.core import condition_values
 from assay.core.checks import Observation
 from assay.core.conditions import parse
 from assay.core.errors import CheckFailure
@@ -88,7 +88,7 @@ def test_integrations_classify_the_same_whatever_the_wording(
     down = Observation(success=True, http_status=503, body=b'{"load": 95}')
     before = [classify(result_of(expect, o), degraded, 1.0) for o in (SLOW, down)]
     monkeypatch.setattr(
-        conditions,
+        condition_values,  # where a condition's verdict renders its text
         "describe",
         lambda left, comparator, right, value, note: (
             f"{left} was {value}, wanted {comparator} {right.source}"

@@ -18,7 +18,7 @@ from botocore.stub import Stubber
 from assay.checks.stacks.cloudformation import CloudFormation
 from assay.checks.stacks.deploy import missing_ids, missing_outputs, text
 from assay.checks.stacks.destroy import kept
-from assay.checks.stacks.stack_state import Outcome, Waiting, action_for
+from assay.checks.stacks.stack_state import StackOutcome, Waiting, action_for
 from assay.checks.stacks.waves import failure_line, run_waves
 
 STACK_ID = "arn:aws:cloudformation:eu-west-1:123456789012:stack/AssayData/0b1c"
@@ -132,7 +132,7 @@ def test_stack_outputs_and_resources_the_endpoint_left_out_are_named() -> None:
             "Maybe": {"Value": "x", "Condition": "Never"},
         },
     }
-    outcome = Outcome("Data", "eu-west-1", "create", outputs={"Name": "b-1", "Arn": ""})
+    outcome = StackOutcome("Data", "eu-west-1", "create", outputs={"Name": "b-1", "Arn": ""})
     outcome.resources = {
         "Bucket": {"type": "AWS::S3::Bucket", "physical_id": "b-1", "status": "CREATE_COMPLETE"}
     }
@@ -159,13 +159,13 @@ def test_stack_deletion_policy_and_parameter_text() -> None:
 def test_stack_waves_run_in_order_and_failures_block_what_they_say() -> None:
     ran: list[str] = []
 
-    def one(name: str) -> Outcome:
+    def one(name: str) -> StackOutcome:
         from assay.checks.stacks.stack_state import StackError
 
         ran.append(name)
         if name == "B":
             raise StackError("DeployFailed", "B ended ROLLBACK_COMPLETE", "ROLLBACK_COMPLETE")
-        return Outcome(name, "r", "create")
+        return StackOutcome(name, "r", "create")
 
     outcomes, failed, skipped = run_waves([["A", "B"], ["C"], ["D"]], one)
     assert sorted(outcomes) == ["A"] and list(failed) == ["B"] and skipped == ["C", "D"]

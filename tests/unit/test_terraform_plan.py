@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from assay.checks.terraform.approvals import Rule, inline_approvals, matches, read_approvals
-from assay.checks.terraform.plan import (
+from assay.checks.terraform.plan_file import (
     SENSITIVE,
     UNKNOWN,
     PlanError,

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from assay.checks.terraform.attributes import normal
-from assay.checks.terraform.state import StateError, parse_state, read_state
-from assay.checks.terraform.verify import StateParams
+from assay.checks.terraform.state import StateParams
+from assay.checks.terraform.state_file import StateError, parse_state, read_state
 
 STATE = Path(__file__).resolve().parents[1] / "data" / "terraform" / "terraform.tfstate"
 

@@ -6,7 +6,7 @@ A check family (``assay.checks.<family>``) registers one ``TargetType`` and any 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -114,10 +114,3 @@ class CheckKind(Protocol):
 
 CHECKS: Registry[CheckKind] = Registry("check kind")
 TARGETS: Registry[TargetType] = Registry("target type")
-
-
-def check_kind(cls: Callable[[], CheckKind]) -> Callable[[], CheckKind]:
-    """Class decorator: instantiate and register a check kind."""
-    instance = cls()
-    CHECKS.register(instance.name, instance)
-    return cls

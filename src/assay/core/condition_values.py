@@ -1,8 +1,8 @@
-"""Evaluating a parsed condition: resolve its left side in a check's context, then compare.
+"""A parsed condition and its evaluation: resolve its left side in a check's context, compare.
 
 A check's context is a plain dict (``Observation.context``). Nothing here raises on what a
 check put in it: a value that is missing or unusable becomes an ``Absent`` whose reason the
-outcome shows in place of the value, as in ``[BODY].version (missing) == 2``.
+verdict shows in place of the value, as in ``[BODY].version (missing) == 2``.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 
 JSON_CACHE = "_BODY_JSON"  # context key of the parsed body, shared by a check's conditions
 UNAVAILABLE, MISSING = "not available for this check", "missing"
-MAX_SHOWN = 80  # longer values are clipped in outcome texts
+MAX_SHOWN = 80  # longer values are clipped in verdict texts
 
 Value = bool | int | float | str
 ORDER: dict[str, Callable[[Any, Any], bool]] = {
@@ -33,11 +33,16 @@ _EQUALITY = ("==", "!=")
 
 @dataclass(frozen=True, slots=True)
 class Left:
-    """The left side: ``func([NAME].path)``, where ``func`` is "", "len" or "has"."""
+    """The left side: ``func([NAME].path)``, where ``func`` is "", "len" or "has".
+
+    ``fields`` is the placeholder's: what its path walks ("document": JSON, "name": one
+    case-insensitive key of a mapping, "none").
+    """
 
     func: str
     name: str
     path: tuple[str | int, ...]
+    fields: str = "none"
 
     def __str__(self) -> str:
         steps = "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in self.path)
@@ -113,12 +118,12 @@ def resolve(left: Left, context: Mapping[str, Any]) -> Any:
     raw = context.get(left.name)
     if raw is None:
         return Absent(UNAVAILABLE)
-    if left.name == "HEADER":
-        value = _header(raw, str(left.path[0]).lower())
-    elif left.name == "BODY" and (left.path or left.func == "has"):
+    if left.fields == "name":
+        value = _named(raw, str(left.path[0]).lower())
+    elif left.fields == "document" and (left.path or left.func == "has"):
         value = _walk(_json(context, raw), left.path)
-    else:
-        value = _text(raw) if left.name == "BODY" else raw
+    else:  # a whole document compares as its text
+        value = _text(raw) if left.fields == "document" else raw
     absent = isinstance(value, Absent)
     if left.func == "has":  # only a missing path is false; an unusable body stays a failure
         return value if absent and value.reason != MISSING else not absent
@@ -129,11 +134,11 @@ def resolve(left: Left, context: Mapping[str, Any]) -> Any:
     return value
 
 
-def _header(headers: object, name: str) -> Any:
-    if not isinstance(headers, Mapping):
+def _named(mapping: object, name: str) -> Any:
+    if not isinstance(mapping, Mapping):
         return Absent(UNAVAILABLE)
-    for key, value in headers.items():
-        if isinstance(key, str) and key.lower() == name:  # HTTP header names ignore case
+    for key, value in mapping.items():
+        if isinstance(key, str) and key.lower() == name:  # as HTTP header names, case ignored
             return value
     return Absent(MISSING)
 
@@ -215,7 +220,7 @@ def _text(value: Any) -> str:
 
 
 def _show(value: Any) -> str:
-    """A value as shown in an outcome: rounded, escaped, clipped to ``MAX_SHOWN``."""
+    """A value as shown in a verdict: rounded, escaped, clipped to ``MAX_SHOWN``."""
     if isinstance(value, float):
         value = round(value, 3)
     return _clip(_text(value).translate(_ESCAPES) or '""')
@@ -223,3 +228,67 @@ def _show(value: Any) -> str:
 
 def _clip(text: str) -> str:
     return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 3] + "..."
+
+
+class Verdict:
+    """The verdict of one condition; ``text`` shows the resolved value, pass or fail.
+
+    The text is built on first use: most conditions pass and nobody reads theirs.
+    """
+
+    __slots__ = ("_condition", "_note", "_text", "_value", "ok")
+
+    def __init__(self, ok: bool, text: str | None = None) -> None:
+        self.ok = ok
+        self._text = text
+        self._condition: Condition | None = None
+        self._value: Any = None
+        self._note = ""
+
+    @classmethod
+    def judged(cls, condition: Condition, ok: bool, value: Any, note: str) -> Verdict:
+        verdict = cls(ok)
+        verdict._condition, verdict._value, verdict._note = condition, value, note
+        return verdict
+
+    @property
+    def shown(self) -> str | None:
+        """The value judged, as the text shows it (None for a verdict given as text)."""
+        return None if self._condition is None else shown(self._value, self._note)
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            c = self._condition
+            assert c is not None  # a verdict is built with a text or from a judgement
+            self._text = describe(c.left, c.comparator, c.right, self._value, self._note)
+        return self._text
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Verdict):
+            return NotImplemented
+        return (self.ok, self.text) == (other.ok, other.text)
+
+    def __hash__(self) -> int:
+        return hash((self.ok, self.text))
+
+    def __repr__(self) -> str:
+        return f"Verdict(ok={self.ok!r}, text={self.text!r})"
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """A parsed condition, evaluated against the context of each observation."""
+
+    source: str
+    left: Left
+    comparator: str
+    right: Right
+
+    @property
+    def placeholders(self) -> frozenset[str]:
+        return frozenset({self.left.name})
+
+    def evaluate(self, context: Mapping[str, Any]) -> Verdict:
+        """Compare; a value the context lacks is a failure, never an exception."""
+        return Verdict.judged(self, *judge(self.left, self.comparator, self.right, context))

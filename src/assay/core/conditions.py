@@ -7,31 +7,31 @@ the last ``)``) or ``any(v1, v2, ...)``. A bare value ends at ``"``, ``(``, ``)`
 typed: ``true``/``false``, a number, a duration (``1h30m``, in the unit of ``[RESPONSE_TIME]``
 (ms) or ``[CERTIFICATE_EXPIRATION]`` (s)), else text; a ``"quoted"`` value is always text.
 
-``parse`` reports every malformed condition as a ``ConditionError`` with a column, so suites
-fail at load time; ``Condition.evaluate`` never raises: a missing value is a failed
-``Outcome`` whose text says why, as in ``[BODY].version (missing) == 2``.
+The placeholders are those registered in ``core/placeholders.py``: core's own and each
+family's. ``parse`` reports every malformed condition as a ``ConditionError`` with a column, so
+suites fail at load time; ``Condition.evaluate`` never raises: a missing value is a failed
+``Verdict`` whose text says why, as in ``[BODY].version (missing) == 2``.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any, NoReturn
+from collections.abc import Iterable
+from typing import NoReturn
 
 from assay.core.condition_values import (
     JSON_CACHE,
     ORDER,
+    Condition,
     Left,
     Right,
     Value,
-    describe,
+    Verdict,
     is_number,
     json_seed,
-    judge,
     number,
 )
-from assay.core.condition_values import shown as show_value
+from assay.core.placeholders import PLACEHOLDERS, placeholder, with_fields
 from assay.core.registry import suggest
 
 __all__ = [
@@ -39,22 +39,11 @@ __all__ = [
     "PLACEHOLDERS",
     "Condition",
     "ConditionError",
-    "Outcome",
+    "Verdict",
     "json_seed",
     "parse",
 ]
 
-# name -> kind: what a bare value on the right must be ("ms" and "s" also take durations)
-PLACEHOLDERS: dict[str, str] = {
-    "STATUS": "number",
-    "RESPONSE_TIME": "ms",
-    "BODY": "text",
-    "HEADER": "text",
-    "CERTIFICATE_EXPIRATION": "s",
-    "CONNECTED": "bool",
-    "DNS_RCODE": "text",
-    "IP": "text",
-}
 FUNCTIONS = ("len", "has", "pat", "any")
 COMPARATORS = ("==", "!=", "<=", ">=", "<", ">")  # two-character ones first
 _UNIT_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000}
@@ -76,70 +65,6 @@ class ConditionError(ValueError):
         super().__init__(f"{message} at column {position + 1}{hint}")
         self.message = message + hint
         self.position = position
-
-
-class Outcome:
-    """The verdict of one condition; ``text`` shows the resolved value, pass or fail.
-
-    The text is built on first use: most conditions pass and nobody reads theirs.
-    """
-
-    __slots__ = ("_condition", "_note", "_text", "_value", "ok")
-
-    def __init__(self, ok: bool, text: str | None = None) -> None:
-        self.ok = ok
-        self._text = text
-        self._condition: Condition | None = None
-        self._value: Any = None
-        self._note = ""
-
-    @classmethod
-    def judged(cls, condition: Condition, ok: bool, value: Any, note: str) -> Outcome:
-        outcome = cls(ok)
-        outcome._condition, outcome._value, outcome._note = condition, value, note
-        return outcome
-
-    @property
-    def shown(self) -> str | None:
-        """The value judged, as the text shows it (None for an outcome given as text)."""
-        return None if self._condition is None else show_value(self._value, self._note)
-
-    @property
-    def text(self) -> str:
-        if self._text is None:
-            c = self._condition
-            assert c is not None  # an outcome is built with a text or from a judgement
-            self._text = describe(c.left, c.comparator, c.right, self._value, self._note)
-        return self._text
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Outcome):
-            return NotImplemented
-        return (self.ok, self.text) == (other.ok, other.text)
-
-    def __hash__(self) -> int:
-        return hash((self.ok, self.text))
-
-    def __repr__(self) -> str:
-        return f"Outcome(ok={self.ok!r}, text={self.text!r})"
-
-
-@dataclass(frozen=True, slots=True)
-class Condition:
-    """A parsed condition, evaluated against the context of each observation."""
-
-    source: str
-    left: Left
-    comparator: str
-    right: Right
-
-    @property
-    def placeholders(self) -> frozenset[str]:
-        return frozenset({self.left.name})
-
-    def evaluate(self, context: Mapping[str, Any]) -> Outcome:
-        """Compare; a value the context lacks is a failure, never an exception."""
-        return Outcome.judged(self, *judge(self.left, self.comparator, self.right, context))
 
 
 def parse(text: str) -> Condition:
@@ -191,7 +116,7 @@ class _Parser:
     def left(self) -> Left:
         if self.skip() == "[":
             at = self.pos
-            return self.checked(Left("", *self.placeholder()), at)
+            return self.checked(self.placeholder(""), at)
         call = self.call()
         if call is None:
             self.fail("expected a placeholder like [STATUS], or len(...) or has(...)")
@@ -200,27 +125,27 @@ class _Parser:
             self.unknown(func, at, ("len", "has"), "right")
         if self.skip() != "[":
             self.fail(f"{func}() takes a placeholder, like {func}([BODY].items)")
-        left = Left(func, *self.placeholder())
+        left = self.placeholder(func)
         if self.skip() != ")":
             self.fail(f"missing ')' to close {func}(")
         self.pos += 1
         return self.checked(left, at)
 
     def checked(self, left: Left, at: int) -> Left:
-        """Reject what the placeholders cannot resolve, e.g. ``len([STATUS])``."""
-        name, path = left.name, left.path
-        if left.func == "len" and name != "BODY":
-            self.fail("len() only works on [BODY]", at)
-        if left.func == "has" and name not in ("BODY", "HEADER"):
-            self.fail("has() only works on [BODY] and [HEADER]", at)
-        if name == "HEADER" and (len(path) != 1 or isinstance(path[0], int)):
-            self.fail("[HEADER] takes one header name, like [HEADER].content-type", at)
-        if name not in ("BODY", "HEADER") and path:
+        """Reject what the placeholder cannot resolve, e.g. ``len([STATUS])``."""
+        name, path, fields = left.name, left.path, left.fields
+        if left.func == "len" and fields != "document":
+            self.fail(f"len() only works on {_listing(with_fields('document'))}", at)
+        if left.func == "has" and fields == "none":
+            self.fail(f"has() only works on {_listing(with_fields('document', 'name'))}", at)
+        if fields == "name" and (len(path) != 1 or isinstance(path[0], int)):
+            self.fail(f"[{name}] takes {placeholder(name).usage}", at)
+        if fields == "none" and path:
             self.fail(f"[{name}] has no fields", at)
         return left
 
-    def placeholder(self) -> tuple[str, tuple[str | int, ...]]:
-        """``[NAME]`` followed by a path of ``.key`` and ``[index]``."""
+    def placeholder(self, func: str) -> Left:
+        """``[NAME]`` and a path of ``.key`` and ``[index]``, as the argument of ``func``."""
         at = self.pos
         name = self.bracket()
         if name not in PLACEHOLDERS:
@@ -239,7 +164,7 @@ class _Parser:
                 self.fail("missing field name after '.'", self.pos + 1)
             path.append(key.group())
             self.pos = key.end()
-        return name, tuple(path)
+        return Left(func, name, tuple(path), placeholder(name).fields)
 
     def bracket(self) -> str:
         """The text between the '[' at the cursor and its ']', stripped."""
@@ -292,13 +217,13 @@ class _Parser:
             self.fail("missing value")
         if self.text.startswith("(", self.pos):
             self.fail("unexpected '(' (functions do not nest; quote values with parentheses)")
-        placeholder = _PLACEHOLDER_LIKE.match(token)
-        if top and placeholder and placeholder.group(1).upper() in PLACEHOLDERS:
+        written = _PLACEHOLDER_LIKE.match(token)
+        if top and written and written.group(1).upper() in PLACEHOLDERS:
             self.fail("a placeholder only goes on the left side (quote text like it)", at)
         return self.typed(token, left, at)
 
     def typed(self, token: str, left: Left, at: int) -> Value:
-        kind = {"len": "number", "has": "bool"}.get(left.func, PLACEHOLDERS[left.name])
+        kind = {"len": "number", "has": "bool"}.get(left.func) or placeholder(left.name).kind
         value: Value = token
         if token.lower() in ("true", "false"):
             value = token.lower() == "true"
@@ -341,6 +266,12 @@ class _Parser:
             self.fail("missing ')' to close any(")
         self.pos += 1
         return tuple(values)
+
+
+def _listing(names: list[str]) -> str:
+    """``[A]``, ``[A] and [B]``, ``[A], [B] and [C]``."""
+    shown = [f"[{name}]" for name in names]
+    return " and ".join(filter(None, [", ".join(shown[:-1]), *shown[-1:]]))
 
 
 def _hint(name: str, choices: Iterable[str], template: str) -> str:

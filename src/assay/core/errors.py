@@ -3,13 +3,24 @@
     AssayError                      a problem of the tool or its input (exit 2 or 3)
     ├── SuiteError                  the suite is invalid: one or more located problems (exit 2)
     ├── UsageError                  bad command-line usage (exit 2)
+    ├── InvalidParameters           a step's parameters, wrong once step outputs are filled in
+    ├── SourceError (stacks)        a CDK app, cloud assembly or template that cannot be read
+    ├── PlanError (terraform)       a plan file that is not a ``terraform show -json`` plan
+    │   └── StateError (terraform)  a state file that is not one
     └── RuntimeFault                the run could not proceed (exit 3)
-        └── TargetUnreachable       a target's endpoint could not be reached
+        ├── TargetUnreachable       a target's endpoint could not be reached
+        └── NoCredentials (aws)     no AWS credentials, in the suite or the environment
 
     CheckFailure                    the system under test misbehaved (a FAILED result, exit 1)
+    └── TargetFailure               what the target answered, as a family tells it: a code
+        ├── NotFound (aws)          a resource does not exist (observed as ResourceNotFound)
+        ├── StackError (stacks)     a stack operation did not end well (its code and events)
+        └── SchemaError (http)      an API's OpenAPI document could not be had or read
 
 A check raises ``CheckFailure`` when what it observed contradicts the expectation; any other
-exception escaping a check becomes an ERROR result.
+exception escaping a check becomes an ERROR result, its class named in the message. The
+families' own exceptions (in parentheses: ``assay.checks.<family>``) subclass these; most
+are caught inside their check and become an observation with an error code.
 """
 
 from __future__ import annotations
@@ -17,7 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from assay.core.failures import Failure, render
+from assay.core.failures import Failure, Part, failure, render
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -80,6 +91,15 @@ class UsageError(AssayError):
     """The command line asked for something that cannot be done."""
 
 
+class InvalidParameters(AssayError, ValueError):
+    """A step's parameters are wrong once step outputs are filled in (an ERROR result).
+
+    Load-time problems are ``ParamProblem``s located in the suite; this is what a check
+    raises for a value only the run could see. It is a ``ValueError`` too, so a pydantic
+    validator that calls the same code reports it as a located problem at load time.
+    """
+
+
 class RuntimeFault(AssayError):
     """The run could not proceed for reasons outside the suite (exit 3)."""
 
@@ -104,3 +124,15 @@ class CheckFailure(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+
+class TargetFailure(CheckFailure):
+    """An error ``code`` the target answered, told by a family in ``message``.
+
+    Its check observes it as that code (so ``expect: {error: CODE}`` can ask for it); one
+    that escaped a check would be a FAILED result: expected success, got the code.
+    """
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__([failure(Part.OUTCOME, "success", code, "success", message)])
+        self.code = code

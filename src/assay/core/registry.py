@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -33,12 +33,6 @@ class Registry(Generic[T]):
             raise ValueError(f"{self.what} '{name}' is already registered")
         self._items[name] = item
         return item
-
-    def decorator(self, name: str) -> Callable[[T], T]:
-        def wrap(item: T) -> T:
-            return self.register(name, item)
-
-        return wrap
 
     def get(self, name: str) -> T | None:
         return self._items.get(name)

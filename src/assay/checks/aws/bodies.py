@@ -9,6 +9,8 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from assay.core.errors import InvalidParameters
+
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)\s*$", re.I)
 _UNITS = {
     "": 1,
@@ -36,7 +38,9 @@ def parse_size(value: Any) -> int:
         return value
     match = _SIZE.match(str(value))
     if not match or match.group(2).lower() not in _UNITS:
-        raise ValueError(f"invalid size {value!r}: use bytes or a unit such as 512KiB, 5MB, 1GiB")
+        raise InvalidParameters(
+            f"invalid size {value!r}: use bytes or a unit such as 512KiB, 5MB, 1GiB"
+        )
     return int(float(match.group(1)) * _UNITS[match.group(2).lower()])
 
 

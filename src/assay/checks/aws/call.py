@@ -17,10 +17,12 @@ from botocore import xform_name
 
 from assay.checks.aws import model
 from assay.checks.aws.connection import CONNECTED_TYPES
-from assay.checks.aws.errors import InvalidParameters
 from assay.checks.aws.operation import Operation
-from assay.checks.aws.params import CallParams, parse
+from assay.checks.aws.params import UNKNOWN, CallParams
+from assay.checks.model_kind import ModelKind
+from assay.checks.params import is_deferred
 from assay.core.checks import CheckCall, Observation, ParamProblem
+from assay.core.errors import InvalidParameters
 from assay.core.registry import suggest
 
 
@@ -38,7 +40,7 @@ def _operation_problem(service: str, name: str) -> ParamProblem:
     return ParamProblem(("operation",), f"unknown operation '{name}' of {service}{hint}")
 
 
-class AwsCall:
+class AwsCall(ModelKind[CallParams]):
     """The ``aws.call`` check kind."""
 
     name = "aws.call"
@@ -47,34 +49,44 @@ class AwsCall:
     description = (
         "Call any operation of any AWS service (botocore's model); expect on the response."
     )
+    params_model = CallParams
+    unknown_key = UNKNOWN
 
     def validate(self, params: Mapping[str, Any]) -> list[ParamProblem]:
-        parsed, problems = parse(CallParams, params)
-        if parsed is None or model.is_placeholder(parsed.service):
+        """The model's problems, then the service, the operation and its parameters against
+        botocore's model (each left for the step's run while it is a step-output reference)."""
+        problems = super().validate(params)
+        deferred = {k for k, v in params.items() if is_deferred(v)}
+        if problems or "service" in deferred:
             return problems
-        if parsed.service not in model.services():
-            hint = suggest(parsed.service, model.services())
-            return [ParamProblem(("service",), f"unknown AWS service '{parsed.service}'{hint}")]
-        if model.is_placeholder(parsed.operation):
-            return problems
-        found = model.operation(parsed.service, parsed.operation)
-        if found is None:
-            return [_operation_problem(parsed.service, parsed.operation)]
-        if parsed.paginate and not model.can_paginate(parsed.service, found):
-            problems.append(
-                ParamProblem(("paginate",), f"{parsed.service} {found} has no pages to fetch")
-            )
-        return problems + operation(parsed.service, found).validate(parsed.params, ("params",))
+        # deferred values need not be of their type yet (the operation stays in: it is text)
+        kept = {k: v for k, v in params.items() if k not in deferred or k == "operation"}
+        return self._operation_problems(CallParams.model_validate(kept), deferred)
 
-    def params_schema(self) -> dict[str, Any]:
-        return CallParams.model_json_schema()
+    def _operation_problems(self, p: CallParams, deferred: set[str]) -> list[ParamProblem]:
+        if p.service not in model.services():
+            hint = suggest(p.service, model.services())
+            return [ParamProblem(("service",), f"unknown AWS service '{p.service}'{hint}")]
+        if "operation" in deferred:
+            return []
+        found = model.operation(p.service, p.operation)
+        if found is None:
+            return [_operation_problem(p.service, p.operation)]
+        problems = []
+        if p.paginate and not model.can_paginate(p.service, found):
+            problems.append(
+                ParamProblem(("paginate",), f"{p.service} {found} has no pages to fetch")
+            )
+        if "params" not in deferred:
+            problems += operation(p.service, found).validate(p.params, ("params",))
+        return problems
 
     def run(self, call: CheckCall) -> Observation:
+        p = self.parse(call)
         if not call.validated:  # step outputs were filled in: check what they made
-            problems = self.validate(call.params)
+            problems = self._operation_problems(p, set())
             if problems:
-                raise InvalidParameters("; ".join(p.message for p in problems))
-        p = CallParams.model_validate(dict(call.params))
+                raise InvalidParameters("; ".join(problem.message for problem in problems))
         found = model.operation(p.service, p.operation)
         assert found is not None  # validated
         client = call.target.client(p.service, call.credential, p.region)  # type: ignore[attr-defined]

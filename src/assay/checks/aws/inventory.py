@@ -25,11 +25,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from assay.checks.aws import resources
+from assay.checks.aws.errors import ErrorAnswer, error_line, transient
 from assay.checks.aws.resources import NotFound, ResourceType
-from assay.checks.aws.resources.base import Clients, outcome, transient
+from assay.checks.aws.resources.base import Clients
+from assay.core.errors import InvalidParameters
 from assay.core.registry import suggest
 from assay.core.secrets import redact
 
@@ -51,7 +51,7 @@ def key_of(type_name: str, ident: str) -> str:
     """An entry's key, ``sqs.queue:orders``, from any type name and any id (name, ARN, URL)."""
     found = resources.lookup(type_name)
     if found is None:
-        raise ValueError(resources.TYPES.unknown_message(type_name))
+        raise InvalidParameters(resources.TYPES.unknown_message(type_name))
     return f"{found.name}:{found.canonical(ident)}"
 
 
@@ -166,10 +166,10 @@ def _entry(clients: Clients, resource_type: ResourceType, ident: str) -> Entry |
         description = resource_type.describe(clients, ident, True)
     except NotFound:
         return None
-    except ClientError as exc:
+    except ErrorAnswer as exc:
         if transient(exc):
             raise
-        error = redact(outcome(exc, resource_type.service))
+        error = redact(error_line(exc, resource_type.service))
         return Entry(resource_type.name, resource_type.canonical(ident), None, "", {}, error)
     config = configuration(resource_type, description)
     name = resource_type.canonical(ident)
@@ -184,22 +184,29 @@ def _listed(
         for resource_type in _types(service):
             try:
                 found += [(resource_type, ident) for ident in resource_type.list_ids(clients)]
-            except ClientError as exc:
+            except ErrorAnswer as exc:
                 if transient(exc):
                     raise
-                errors[service] = redact(f"listing {resource_type.noun}s: {outcome(exc, service)}")
+                listing = f"listing {resource_type.noun}s: {error_line(exc, service)}"
+                errors[service] = redact(listing)
     return found
+
+
+def known_services(services: Iterable[str]) -> tuple[str, ...]:
+    """``services`` without repeats; ``InvalidParameters`` for one no inventory covers."""
+    chosen = tuple(dict.fromkeys(services))
+    for service in chosen:
+        if service not in SERVICES:
+            raise InvalidParameters(
+                f"no inventory of service '{service}'{suggest(service, SERVICES)}; "
+                f"known: {', '.join(SERVICES)}"
+            )
+    return chosen
 
 
 def take(clients: Clients, services: Iterable[str] = SERVICES, *, workers: int = 8) -> Inventory:
     """List and describe every resource of ``services`` through ``clients``."""
-    chosen = tuple(dict.fromkeys(services))
-    for service in chosen:
-        if service not in SERVICES:
-            raise ValueError(
-                f"no inventory of service '{service}'{suggest(service, SERVICES)}; "
-                f"known: {', '.join(SERVICES)}"
-            )
+    chosen = known_services(services)
     inventory = Inventory(services=chosen)
     listed = _listed(clients, chosen, inventory.errors)
     with cf.ThreadPoolExecutor(max(1, workers), thread_name_prefix="assay-inventory") as pool:

@@ -18,7 +18,9 @@ import botocore.exceptions
 import botocore.session
 from botocore import xform_name
 
+from assay.checks.params import is_deferred
 from assay.core.checks import ParamProblem
+from assay.core.errors import InvalidParameters
 from assay.core.registry import suggest
 
 _TAGS = re.compile(r"<[^>]+>")
@@ -97,10 +99,6 @@ def aliases(shape: Any) -> dict[str, str]:
     return out
 
 
-def is_placeholder(value: Any) -> bool:
-    return isinstance(value, str) and "${" in value
-
-
 def is_body(shape: Any) -> bool:
     return bool(shape.type_name == "blob")
 
@@ -133,7 +131,7 @@ def _canonical_value(value: Any, shape: Any) -> Any:
 def check(value: Any, shape: Any, path: tuple[Any, ...], out: list[ParamProblem]) -> None:
     """Append problems of ``value`` against ``shape``; placeholders are checked at run time."""
     kind = shape.type_name
-    if is_placeholder(value) and kind not in ("structure", "list", "map"):
+    if is_deferred(value) and kind not in ("structure", "list", "map"):
         return
     if kind == "structure":
         if not isinstance(value, dict):
@@ -191,20 +189,20 @@ def coerce_scalar(value: Any, shape: Any) -> Any:
             return value
         if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
             return int(value)
-        raise ValueError(f"should be an integer, got {value!r}")
+        raise InvalidParameters(f"should be an integer, got {value!r}")
     if kind in ("float", "double"):
         if isinstance(value, int | float) and not isinstance(value, bool):
             return value
         try:
             return float(value)
         except (TypeError, ValueError):
-            raise ValueError(f"should be a number, got {value!r}") from None
+            raise InvalidParameters(f"should be a number, got {value!r}") from None
     if kind == "boolean":
         if isinstance(value, bool):
             return value
         if isinstance(value, str) and value.lower() in ("true", "false"):
             return value.lower() == "true"
-        raise ValueError(f"should be true or false, got {value!r}")
+        raise InvalidParameters(f"should be true or false, got {value!r}")
     if kind == "timestamp":
         if isinstance(value, datetime | int | float) and not isinstance(value, bool):
             return value
@@ -212,8 +210,8 @@ def coerce_scalar(value: Any, shape: Any) -> Any:
             try:
                 return datetime.fromisoformat(value.replace("Z", "+00:00"))
             except ValueError:
-                raise ValueError(f"should be an ISO 8601 timestamp, got {value!r}") from None
-        raise ValueError(f"should be a timestamp, got {value!r}")
+                raise InvalidParameters(f"should be an ISO 8601 timestamp, got {value!r}") from None
+        raise InvalidParameters(f"should be a timestamp, got {value!r}")
     if kind == "string":
         if isinstance(value, str):
             return value
@@ -222,13 +220,13 @@ def coerce_scalar(value: Any, shape: Any) -> Any:
         kind_name = {"LocDict": "a mapping", "LocList": "a list"}.get(
             type(value).__name__, type(value).__name__
         )
-        raise ValueError(f"should be a string, got {kind_name}")
+        raise InvalidParameters(f"should be a string, got {kind_name}")
     if kind == "blob":
         if isinstance(value, str | bytes):
             return value
         if isinstance(value, dict) and "size" in value:
             return _generated(value)
-        raise ValueError(f"should be {BODY_FORMS}")
+        raise InvalidParameters(f"should be {BODY_FORMS}")
     return value
 
 
@@ -242,12 +240,12 @@ def _generated(spec: dict[str, Any]) -> dict[str, Any]:
     unknown = set(spec) - GENERATED_KEYS
     if unknown:
         names = ", ".join(sorted(map(str, unknown)))
-        raise ValueError(f"a generated body takes size, seed and fill, not {names}")
-    if not is_placeholder(spec["size"]):
+        raise InvalidParameters(f"a generated body takes size, seed and fill, not {names}")
+    if not is_deferred(spec["size"]):
         parse_size(spec["size"])
     seed = spec.get("seed", 0)
-    if not is_placeholder(seed) and (isinstance(seed, bool) or not isinstance(seed, int)):
-        raise ValueError(f"seed should be an integer, got {seed!r}")
+    if not is_deferred(seed) and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise InvalidParameters(f"seed should be an integer, got {seed!r}")
     return spec
 
 

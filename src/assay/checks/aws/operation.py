@@ -14,10 +14,9 @@ from datetime import datetime
 from typing import Any
 
 from botocore import xform_name
-from botocore.exceptions import BotoCoreError, ClientError
 
 from assay.checks.aws import bodies, model
-from assay.checks.aws.errors import from_exception
+from assay.checks.aws.errors import AWS_ERRORS, from_exception
 from assay.core.checks import Observation, ParamProblem
 
 # parameters that carry key material: never shown in results
@@ -125,7 +124,7 @@ class Operation:
                     response = pages.build_full_result()
                 else:
                     response = getattr(client, self._method)(**ready)
-            except (ClientError, BotoCoreError) as exc:
+            except AWS_ERRORS as exc:
                 obs = from_exception(exc, model.label(self.service))
             else:
                 obs = observe(response)

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
 from assay.config.models import StrictModel
-from assay.core.checks import ParamProblem
 
-M = TypeVar("M", bound=StrictModel)
+UNKNOWN = "unknown parameter '{key}'{hint}; valid keys: {valid}"
 
 
 class KindParams(StrictModel):
@@ -96,24 +94,3 @@ class ResourceParams(ResourceId):
                 "missing required parameter 'type' (only 'stack' + 'logical_id' can do without)"
             )
         return self
-
-
-def parse(model: type[M], params: Mapping[str, Any]) -> tuple[M | None, list[ParamProblem]]:
-    """The validated parameters, or the problems, each at the parameter it concerns."""
-    try:
-        return model.model_validate(dict(params)), []
-    except ValidationError as exc:
-        return None, [_problem(err) for err in exc.errors()]
-
-
-def _problem(err: Any) -> ParamProblem:
-    loc = tuple(err["loc"])
-    if err["type"] == "missing":
-        return ParamProblem(loc[:-1], f"missing required parameter '{loc[-1]}'")
-    key = (err.get("ctx") or {}).get("key")
-    message = str(err["msg"]).replace("Value error, ", "").replace("Input should be", "should be")
-    if err["type"] == "unknown_key":
-        return ParamProblem(
-            (*loc, str(key)), message.replace("unknown key", "unknown parameter", 1)
-        )
-    return ParamProblem(loc, message)

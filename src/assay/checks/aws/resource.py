@@ -20,23 +20,22 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from assay.checks.aws import model, resources
 from assay.checks.aws.connection import CONNECTED_TYPES
-from assay.checks.aws.errors import InvalidParameters, from_exception
-from assay.checks.aws.params import ResourceId, ResourceParams, parse
+from assay.checks.aws.errors import AWS_ERRORS, from_exception
+from assay.checks.aws.params import UNKNOWN, ResourceId, ResourceParams
 from assay.checks.aws.resources import Clients, NotFound, ResourceType
 from assay.checks.aws.resources.cloudformation import stack_output, stack_resource
+from assay.checks.model_kind import ModelKind
+from assay.checks.params import is_deferred
 from assay.core.checks import CheckCall, Observation, ParamProblem
+from assay.core.errors import InvalidParameters
 from assay.core.registry import suggest
-
-NOT_FOUND = "ResourceNotFound"
 
 
 def _not_found(exc: NotFound, data: dict[str, Any]) -> Observation:
     return Observation(
-        success=False, error_code=NOT_FOUND, http_status=exc.status, message=str(exc), data=data
+        success=False, error_code=exc.code, http_status=exc.status, message=str(exc), data=data
     )
 
 
@@ -47,7 +46,7 @@ def observe(resource_type: ResourceType, clients: Any, ident: str) -> Observatio
         doc = resource_type.describe(clients, ident, False)
     except NotFound as exc:
         obs = _not_found(exc, {"Type": resource_type.name, "Id": resource_type.canonical(ident)})
-    except (ClientError, BotoCoreError) as exc:
+    except AWS_ERRORS as exc:
         obs = from_exception(exc, model.label(resource_type.service))
     else:
         obs = Observation(success=True, data=doc, context={"BODY": doc})
@@ -66,31 +65,17 @@ def resolve(clients: Clients, params: ResourceId) -> tuple[str | None, str]:
     return None, stack_output(clients, params.stack, params.output)
 
 
-class _ResourceKind:
+class _ResourceKind(ModelKind[ResourceId]):
     family = "aws"
     target_types = CONNECTED_TYPES
-    name = ""
-    description = ""
     params_model: type[ResourceId] = ResourceId
-
-    def validate(self, params: Mapping[str, Any]) -> list[ParamProblem]:
-        return parse(self.params_model, params)[1]
-
-    def params_schema(self) -> dict[str, Any]:
-        return self.params_model.model_json_schema()
-
-    def _params(self, call: CheckCall) -> Any:
-        if not call.validated:
-            problems = self.validate(call.params)
-            if problems:
-                raise InvalidParameters("; ".join(p.message for p in problems))
-        return self.params_model.model_validate(dict(call.params))
+    unknown_key = UNKNOWN
 
     def _resource_type(self, params: Any, cfn_type: str | None) -> ResourceType:
         raise NotImplementedError
 
     def run(self, call: CheckCall) -> Observation:
-        p = self._params(call)
+        p = self.parse(call)
         clients = call.target.clients(call.credential, p.region)  # type: ignore[attr-defined]
         started = time.perf_counter()
         try:
@@ -100,7 +85,7 @@ class _ResourceKind:
             obs = _not_found(exc, {k: v for k, v in where.items() if v is not None})
             obs.timings["total"] = time.perf_counter() - started
             return obs
-        except (ClientError, BotoCoreError) as exc:
+        except AWS_ERRORS as exc:
             return from_exception(exc, "CloudFormation")
         return observe(self._resource_type(p, cfn_type), clients, ident)
 
@@ -115,19 +100,19 @@ class AwsResource(_ResourceKind):
     params_model = ResourceParams
 
     def validate(self, params: Mapping[str, Any]) -> list[ParamProblem]:
-        parsed, problems = parse(ResourceParams, params)
+        """The model's problems, and a ``type`` assay does not know (with a suggestion)."""
+        problems = super().validate(params)
+        given = params.get("type")
         if (
-            parsed is not None
-            and parsed.type is not None
-            and not model.is_placeholder(parsed.type)
-            and resources.lookup(parsed.type) is None
+            not problems
+            and isinstance(given, str)
+            and not is_deferred(given)
+            and resources.lookup(given) is None
         ):
-            hint = suggest(parsed.type, resources.names())
+            hint = suggest(given, resources.names())
             known = ", ".join(resources.TYPES.names())
             problems.append(
-                ParamProblem(
-                    ("type",), f"unknown resource type '{parsed.type}'{hint}; known: {known}"
-                )
+                ParamProblem(("type",), f"unknown resource type '{given}'{hint}; known: {known}")
             )
         return problems
 
@@ -148,6 +133,7 @@ class ReadyMade(_ResourceKind):
     """One resource type as its own kind: ``aws.sqs_queue: {name: orders}``."""
 
     def __init__(self, resource_type: ResourceType) -> None:
+        super().__init__()
         self.resource_type = resource_type
         self.name = resource_type.kind
         self.description = f"Describe {resource_type.summary}; fails if it does not exist."

@@ -13,16 +13,12 @@ import threading
 from collections.abc import Callable
 from typing import Any, Literal
 
-import boto3
 import httpx
-from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
-from assay.checks.aws.connection import EMBEDDED, AwsConnection
-from assay.checks.aws.embedded import EmbeddedMoto
-from assay.checks.aws.errors import NO_CREDENTIALS
-from assay.core.errors import RuntimeFault, TargetUnreachable, UsageError
-from assay.core.secrets import redact
+from assay.checks.aws.clients import BotoClients
+from assay.checks.aws.connection import AwsConnection
+from assay.checks.aws.errors import reach
+from assay.checks.target_type import FamilyTargetType, unreachable
 
 AMBIENT = ""  # the credential name of boto3's own chain (environment, profile, instance role)
 
@@ -41,12 +37,8 @@ class AwsTarget:
     def __init__(self, name: str, settings: AwsConnection, concurrency: int) -> None:
         self.name = name
         self.settings = settings
-        self._embedded = EmbeddedMoto() if settings.endpoint == EMBEDDED else None
-        self.endpoint: str | None = self._embedded.url if self._embedded else settings.endpoint
-        self._pool = max(10, concurrency * 2)  # abandoned calls may still hold a connection
-        self._sessions: dict[str, Any] = {}
-        self._clients: dict[tuple[str, str, str], Any] = {}
-        self._lock = threading.Lock()
+        self._boto = BotoClients(settings, concurrency)
+        self.endpoint = self._boto.endpoint
 
     def credential(self, name: str | None) -> str:
         """The credential a step runs as: its own, the target's default, or boto3's chain."""
@@ -56,14 +48,9 @@ class AwsTarget:
         """The shared client of ``service`` for ``credential`` in ``region``."""
         credential = self.credential(credential)
         region = region or self.settings.region_for(credential)
-        key = (service, credential, region)
-        client = self._clients.get(key)
-        if client is not None:
-            return client
-        with self._lock:  # boto3 sessions are not safe to create clients from concurrently
-            if key not in self._clients:
-                self._clients[key] = self._make_client(service, credential, region)
-            return self._clients[key]
+        endpoint = self.endpoint_for(service, credential)
+        # stand-ins answer S3 on one host: path-style addressing needs no wildcard DNS
+        return self._boto.client(service, credential, region, endpoint, endpoint is not None)
 
     def clients(self, credential: str = AMBIENT, region: str | None = None) -> Clients:
         """A function from service name to client, for describers and inventories."""
@@ -75,58 +62,18 @@ class AwsTarget:
         override = self.settings.endpoints.get(service)
         return override or (cred.endpoint if cred else None) or self.endpoint
 
-    def _session(self, credential: str) -> Any:
-        session = self._sessions.get(credential)
-        if session is None:
-            cred = self.settings.credentials.get(credential)
-            if cred is None:
-                session = boto3.session.Session()
-            else:
-                token = cred.session_token.get_secret_value() if cred.session_token else None
-                session = boto3.session.Session(
-                    aws_access_key_id=cred.access_key,
-                    aws_secret_access_key=cred.secret_key.get_secret_value(),
-                    aws_session_token=token,
-                )
-            self._sessions[credential] = session
-        return session
-
-    def _make_client(self, service: str, credential: str, region: str) -> Any:
-        endpoint = self.endpoint_for(service, credential)
-        config = Config(
-            region_name=region,
-            retries={"total_max_attempts": 1, "mode": "standard"},  # assay retries itself
-            connect_timeout=self.settings.timeout,
-            read_timeout=self.settings.timeout,
-            max_pool_connections=self._pool,
-            # stand-ins answer S3 on one host: path-style addressing needs no wildcard DNS
-            s3={"addressing_style": "path" if endpoint else "auto"},
-            request_checksum_calculation="when_required",
-            response_checksum_validation="when_required",
-        )
-        return self._session(credential).client(
-            service, endpoint_url=endpoint, verify=self.settings.verify_tls, config=config
-        )
-
     def credential_names(self) -> list[str]:
         return list(self.settings.credentials)
 
     def describe(self) -> dict[str, Any]:
         return {
             "type": "aws",
-            "endpoint": self.endpoint or "aws",
-            "region": self.settings.region,
-            "embedded": self._embedded is not None,
+            **self._boto.describe(self.settings.region),
             "endpoints": dict(self.settings.endpoints),
         }
 
     def close(self) -> None:
-        with self._lock:
-            for client in self._clients.values():
-                client.close()
-            self._clients.clear()
-        if self._embedded:
-            self._embedded.stop()
+        self._boto.close()
 
 
 class Account:
@@ -186,35 +133,47 @@ class Account:
                 self._target = None
 
 
+class AccountTarget:
+    """A target of another family that deploys to, or was applied to, an AWS account (stacks,
+    terraform): the aws kinds run on it through ``client`` and ``clients``."""
+
+    def __init__(self, name: str, settings: AwsConnection, concurrency: int) -> None:
+        self.name = name
+        self.account = Account(name, settings, concurrency)
+        self._lock = threading.Lock()
+
+    def client(self, service: str, credential: str = AMBIENT, region: str | None = None) -> Any:
+        """A client of the target's account (the aws kinds and the family's own checks)."""
+        return self.account.client(service, credential, region)
+
+    def clients(self, credential: str = AMBIENT, region: str | None = None) -> Clients:
+        return self.account.clients(credential, region)
+
+    def credential_names(self) -> list[str]:
+        return list(self.account.settings.credentials)
+
+    def close(self) -> None:
+        self.account.close()
+
+
 def probe(target: AwsTarget) -> None:
     """Ask STS who we are; then reach every per-service endpoint. Any answer will do."""
     where = target.endpoint or "AWS"
-    try:
-        target.client("sts").get_caller_identity()
-    except ClientError:
-        pass  # it answered: reachable, whatever it thinks of our keys
-    except NoCredentialsError:
-        raise RuntimeFault(f"target '{target.name}': {NO_CREDENTIALS}") from None
-    except BotoCoreError as exc:
-        raise TargetUnreachable(f"target '{target.name}' at {where}: {redact(str(exc))}") from None
+    reach(target.name, where, lambda: target.client("sts").get_caller_identity())
     for service, url in target.settings.endpoints.items():
         try:
             httpx.get(url, timeout=target.settings.timeout, verify=target.settings.verify_tls)
         except httpx.TransportError as exc:
-            raise TargetUnreachable(
-                f"target '{target.name}': endpoint of {service} at {url}: "
-                f"{redact(str(exc) or type(exc).__name__)}"
+            raise unreachable(
+                f"target '{target.name}': endpoint of {service} at {url}", exc
             ) from None
 
 
-class AwsTargetType:
+class AwsTargetType(FamilyTargetType[AwsSettings, AwsTarget]):
     name = "aws"
+    noun = "an aws target"
     settings_model = AwsSettings
-
-    def open(self, name: str, settings: Any, concurrency: int) -> AwsTarget:
-        if not isinstance(settings, AwsSettings):
-            raise UsageError(f"target '{name}' is not an aws target")
-        return AwsTarget(name, settings, concurrency)
+    target_class = AwsTarget
 
     def probe(self, target: Any) -> None:
         """Ask STS who we are; then reach every per-service endpoint. Any answer will do."""

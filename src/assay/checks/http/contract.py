@@ -15,13 +15,13 @@ from typing import Any
 
 import httpx
 
-from assay.checks.http import contract_params
-from assay.checks.http.contract_params import DEFAULT_CHECKS, MODES
+from assay.checks.http.contract_params import ContractParams
 from assay.checks.http.contract_schema import SchemaError, fetch, load
-from assay.checks.http.params import RequestSpec
+from assay.checks.http.params import UNKNOWN
 from assay.checks.http.request import authenticate
-from assay.checks.http.target import HttpTarget
-from assay.core.checks import CheckCall, Observation, ParamProblem
+from assay.checks.http.target import HttpKind, HttpTarget
+from assay.core.checks import CheckCall, Observation
+from assay.core.errors import InvalidParameters
 from assay.core.registry import suggest
 from assay.core.secrets import redact
 
@@ -31,13 +31,15 @@ MAX_FAILURES = 20
 class _Runner:
     """Generates and sends the cases of one run; collects distinct failures."""
 
-    def __init__(self, target: HttpTarget, call: CheckCall, deadline: float) -> None:
+    def __init__(
+        self, target: HttpTarget, call: CheckCall, p: ContractParams, deadline: float
+    ) -> None:
         from schemathesis.checks import CHECKS, load_all_checks
 
         load_all_checks()
         self.target, self.deadline = target, deadline
-        self.auth, self.extra, _ = authenticate(RequestSpec(), target, call.credential)
-        self.checks = CHECKS.get_by_names(list(call.params.get("checks", DEFAULT_CHECKS)))
+        self.auth, self.extra, _ = authenticate(None, {}, target, call.credential)
+        self.checks = CHECKS.get_by_names(p.checks)
         self.timeout = min(target.settings.timeout, call.timeout)
         self.cases = 0
         self.failures: dict[tuple[str, ...], dict[str, Any]] = {}
@@ -169,35 +171,24 @@ def _select(schema: Any, wanted: list[str], runner: _Runner) -> list[Any]:
             seen |= hits
     if missing := [w for w in wanted if w not in seen]:
         hints = "".join(suggest(m, known) for m in missing)
-        raise ValueError(f"no operation matches {', '.join(missing)}{hints}")
+        raise InvalidParameters(f"no operation matches {', '.join(missing)}{hints}")
     return chosen
 
 
-class OpenApiContract:
+class OpenApiContract(HttpKind[ContractParams]):
     """The ``openapi.contract`` check kind."""
 
     name = "openapi.contract"
-    family = "http"
     target_types = ("http",)
     description = "Run schemathesis against an OpenAPI document; each contract failure is reported."
+    params_model = ContractParams
+    unknown_key = UNKNOWN
 
-    def validate(self, params: Mapping[str, Any]) -> list[ParamProblem]:
-        return contract_params.validate(params)
-
-    def params_schema(self) -> dict[str, Any]:
-        return contract_params.schema()
-
-    def run(self, call: CheckCall) -> Observation:
-        target = call.target
-        if not isinstance(target, HttpTarget):
-            raise TypeError(f"openapi.contract needs an http target, not {type(target).__name__}")
+    def check(self, target: HttpTarget, p: ContractParams, call: CheckCall) -> Observation:
         t0 = time.monotonic()
-        params = call.params
-        runner = _Runner(target, call, t0 + call.timeout * 0.9)
+        runner = _Runner(target, call, p, t0 + call.timeout * 0.9)
         try:
-            document = fetch(
-                target, str(params["schema"]), runner.auth, runner.extra, runner.timeout
-            )
+            document = fetch(target, p.document, runner.auth, runner.extra, runner.timeout)
             schema = load(document)
         except SchemaError as exc:
             return Observation(
@@ -207,14 +198,9 @@ class OpenApiContract:
                 unreachable=exc.unreachable,
                 timings={"total": time.monotonic() - t0},
             )
-        operations = _select(schema, list(params.get("operations", [])), runner)
+        operations = _select(schema, p.operations, runner)
         for operation in operations:
-            runner.run_operation(
-                operation,
-                list(params.get("modes", MODES)),
-                int(params.get("max_examples", 20)),
-                int(params.get("seed", 0)),
-            )
+            runner.run_operation(operation, p.modes, p.max_examples, p.seed)
         tested = [operation.label for operation in operations]
         return self._observe(runner, tested, time.monotonic() - t0)
 

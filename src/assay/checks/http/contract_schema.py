@@ -10,14 +10,15 @@ import httpx
 import yaml
 
 from assay.checks.http.target import HttpTarget
+from assay.core.errors import TargetFailure
 
 
-class SchemaError(Exception):
+class SchemaError(TargetFailure):
     """The document could not be had or read: ``code`` is the observation's error code."""
 
     def __init__(self, code: str, message: str, unreachable: bool = False) -> None:
-        super().__init__(message)
-        self.code, self.unreachable = code, unreachable
+        super().__init__(code, message)
+        self.unreachable = unreachable
 
 
 def parse(text: str, where: str) -> dict[str, Any]:

@@ -7,6 +7,7 @@ import ssl
 import httpx
 
 from assay.core.checks import Observation
+from assay.core.errors import InvalidParameters
 from assay.core.secrets import redact
 
 TRANSIENT_STATUS = {429, 502, 503, 504}
@@ -41,7 +42,7 @@ def from_request_error(exc: httpx.RequestError, timeout: float) -> Observation:
     """Translate a failed exchange; a malformed request of the suite's own is re-raised."""
     text = str(exc) or type(exc).__name__
     if isinstance(exc, httpx.UnsupportedProtocol | httpx.LocalProtocolError | httpx.InvalidURL):
-        raise ValueError(f"cannot send this request: {text}") from None
+        raise InvalidParameters(f"cannot send this request: {text}") from None
     if isinstance(exc, httpx.ConnectTimeout):
         return _failed(
             "Timeout", f"no connection within {timeout:g}s", transient=True, unreachable=True

@@ -9,13 +9,12 @@ from typing import Any
 
 import httpx
 
-from assay.checks.http import params as request_params
 from assay.checks.http.errors import from_request_error
-from assay.checks.http.params import SECRET_HEADERS, RequestSpec, prepare
+from assay.checks.http.params import SECRET_HEADERS, UNKNOWN, HttpParams
 from assay.checks.http.response import observe, read_body
-from assay.checks.http.target import HttpCredential, HttpTarget
+from assay.checks.http.target import HttpCredential, HttpKind, HttpTarget
 from assay.checks.http.timings import Exchange, peer_address
-from assay.core.checks import CheckCall, Observation, ParamProblem
+from assay.core.checks import CheckCall, Observation
 from assay.core.secrets import register as register_secret
 
 # an explicit step timeout is the engine's to enforce: the request's own runs a little
@@ -53,7 +52,7 @@ def secret_headers(extra: str | None) -> frozenset[str]:
 
 
 def authenticate(
-    spec: RequestSpec, target: HttpTarget, credential: str
+    step_auth: Any, headers: Mapping[str, str], target: HttpTarget, credential: str
 ) -> tuple[httpx.Auth | None, dict[str, str], frozenset[str]]:
     """(auth flow, extra headers, header names to mask) for one request.
 
@@ -62,15 +61,15 @@ def authenticate(
     """
     cred = target.credential(credential)
     secret = secret_headers(cred.header if cred is not None else None)
-    if spec.auth == "none":
+    if step_auth == "none":
         return None, {}, secret
-    if spec.auth is not None:
-        auth, extra = _step_auth(spec.auth)
+    if step_auth is not None:
+        auth, extra = _step_auth(step_auth)
     elif cred is not None:
         auth, extra = _credential_auth(cred)
     else:
         return None, {}, secret
-    given = {name.lower() for name in spec.headers}
+    given = {name.lower() for name in headers}
     if "authorization" in given and auth is not None:
         auth = None
     extra = {k: v for k, v in extra.items() if k.lower() not in given}
@@ -78,20 +77,20 @@ def authenticate(
 
 
 def build(
-    client: httpx.Client, spec: RequestSpec, extra: dict[str, str], timeout: float
+    client: httpx.Client, p: HttpParams, extra: dict[str, str], timeout: float
 ) -> httpx.Request:
     """The request: step headers over the credential's, JSON encoded, query merged."""
-    headers = {**extra, **spec.headers}
-    content = spec.content
-    if spec.has_json:
-        content = json.dumps(spec.json).encode("utf-8")
+    headers = {**extra, **p.headers}
+    content = p.content()
+    if p.has_json:
+        content = json.dumps(p.payload).encode("utf-8")
         if "content-type" not in {k.lower() for k in headers}:
             headers["Content-Type"] = "application/json"
-    url = httpx.URL(spec.path)
-    if spec.query:  # merged with a query in the path (httpx's params= would replace it)
-        url = url.copy_merge_params(spec.query)
+    url = httpx.URL(p.path)
+    if p.query:  # merged with a query in the path (httpx's params= would replace it)
+        url = url.copy_merge_params(p.query)
     return client.build_request(
-        spec.method,
+        p.method,
         url,
         headers=headers,
         content=content,
@@ -99,31 +98,20 @@ def build(
     )
 
 
-class HttpRequest:
+class HttpRequest(HttpKind[HttpParams]):
     """The ``http.request`` check kind."""
 
     name = "http.request"
-    family = "http"
     description = "Send one HTTP request; observe status, headers, body (JSON parsed), timings."
+    params_model = HttpParams
+    unknown_key = UNKNOWN
 
-    def validate(self, params: Mapping[str, Any]) -> list[ParamProblem]:
-        return request_params.validate(params)
-
-    def params_schema(self) -> dict[str, Any]:
-        return request_params.schema()
-
-    def run(self, call: CheckCall) -> Observation:
-        target = call.target
-        if not isinstance(target, HttpTarget):
-            raise TypeError(f"http.request needs an http target, not {type(target).__name__}")
-        spec = prepare(call.params, call.validated)
-        auth, extra, secret = authenticate(spec, target, call.credential)
-        timeout = min(spec.timeout or target.settings.timeout, call.timeout + GRACE)
-        request = build(target.client, spec, extra, timeout)
+    def check(self, target: HttpTarget, p: HttpParams, call: CheckCall) -> Observation:
+        auth, extra, secret = authenticate(p.auth, p.headers, target, call.credential)
+        timeout = min(p.timeout or target.settings.timeout, call.timeout + GRACE)
+        request = build(target.client, p, extra, timeout)
         https = request.url.scheme == "https"
-        redirects = (
-            httpx.USE_CLIENT_DEFAULT if spec.follow_redirects is None else spec.follow_redirects
-        )
+        redirects = httpx.USE_CLIENT_DEFAULT if p.follow_redirects is None else p.follow_redirects
         exchange = Exchange()
         exchange.begin()
         try:

@@ -14,11 +14,19 @@ from assay.checks.http.errors import TRANSIENT_STATUS
 from assay.core import secrets
 from assay.core.checks import Observation
 from assay.core.conditions import json_seed
+from assay.core.placeholders import Placeholder
 from assay.core.secrets import MASK, redact
 
 KEEP_BODY = 1024 * 1024  # bodies up to this size are kept (for equals/contains and JSON)
 TEXT_LIMIT = 64 * 1024  # text bodies in ``data`` are cut here
 MESSAGE_SNIPPET = 200
+HEADER = Placeholder(
+    "HEADER",
+    "text",
+    "a response header, its name case-insensitive: [HEADER].content-type",
+    fields="name",
+    usage="one header name, like [HEADER].content-type",
+)
 
 
 def read_body(response: httpx.Response) -> tuple[bytes | None, dict[str, Any]]:

@@ -5,18 +5,21 @@ from __future__ import annotations
 import http.cookiejar
 import ssl
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
 import certifi
 import httpx
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 
 from assay.checks.http.timings import time_connections
+from assay.checks.model_kind import TargetKind
+from assay.checks.target_type import FamilyTargetType, unreachable
 from assay.config.models import StrictModel, TargetBase, http_url
-from assay.core.errors import TargetUnreachable, UsageError
 from assay.core.secrets import redact
 from assay.core.secrets import register as register_secret
+
+P = TypeVar("P", bound=BaseModel)
 
 _BOOLEAN_TEXT = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}
 
@@ -183,21 +186,24 @@ class HttpTarget:
         self.client.close()
 
 
-class HttpTargetType:
+class HttpTargetType(FamilyTargetType[HttpSettings, HttpTarget]):
     name = "http"
+    noun = "an http target"
     settings_model = HttpSettings
-
-    def open(self, name: str, settings: Any, concurrency: int) -> HttpTarget:
-        if not isinstance(settings, HttpSettings):
-            raise UsageError(f"target '{name}' is not an http target")
-        return HttpTarget(name, settings, concurrency)
+    target_class = HttpTarget
 
     def probe(self, target: Any) -> None:
         """GET the base URL; any answer, whatever its status, means reachable."""
         try:
             target.client.get("").close()
         except httpx.TransportError as exc:
-            raise TargetUnreachable(
-                f"target '{target.name}' at {target.settings.base_url}: "
-                f"{redact(str(exc) or type(exc).__name__)}"
+            raise unreachable(
+                f"target '{target.name}' at {target.settings.base_url}", exc
             ) from None
+
+
+class HttpKind(TargetKind[P, HttpTarget]):
+    """A check kind of the http family: its steps run on an ``http`` target."""
+
+    family = "http"
+    target_type = HttpTargetType

@@ -7,8 +7,7 @@ it); only a server that does not answer at all makes the target unreachable.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any
 
 import dns.exception
 import dns.message
@@ -18,11 +17,21 @@ import dns.rdata
 import dns.resolver
 import dns.reversename
 from dns.rdtypes.txtbase import TXTBase
+from pydantic import Field, field_validator
 
 from assay.checks.net.errors import TIMEOUT, Clock, ms
-from assay.checks.net.params import NetKind, Param, ParamError
+from assay.checks.net.params import (
+    MaybeIp,
+    NetKind,
+    NetParams,
+    Port,
+    Text,
+    choices_schema,
+    one_of,
+)
 from assay.checks.net.target import NetSettings, timeout_of
-from assay.core.checks import CheckCall, Observation, ParamProblem
+from assay.core.checks import CheckCall, Observation
+from assay.core.errors import InvalidParameters
 
 RECORD_TYPES = ("A", "AAAA", "CNAME", "MX", "TXT", "NS", "SOA", "SRV", "PTR")
 TRANSIENT_RCODES = {"SERVFAIL"}
@@ -38,7 +47,7 @@ def _qname(name: str, rdtype: str) -> dns.name.Name:
     try:
         return dns.name.from_text(name)
     except dns.exception.DNSException as exc:
-        raise ParamError(f"'name' is not a valid DNS name ({exc}): {name!r}") from None
+        raise InvalidParameters(f"'name' is not a valid DNS name ({exc}): {name!r}") from None
 
 
 def _text(rdata: dns.rdata.Rdata) -> str:
@@ -56,32 +65,37 @@ def _failed_rcode(exc: dns.resolver.NoNameservers) -> str:
     return "SERVFAIL"
 
 
-class DnsResolve(NetKind):
+class DnsParams(NetParams):
+    name: Text = Field(description="The name to look up (an IP address for PTR).")
+    type: Annotated[str, one_of(RECORD_TYPES), choices_schema(RECORD_TYPES)] = Field(
+        "A", description="Record type."
+    )
+    nameserver: MaybeIp = Field(
+        None, description="DNS server IP (default: the target's, else the system's)."
+    )
+    port: Port = Field(None, description="DNS server port (default: the target's dns_port, 53).")
+
+    @field_validator("name")
+    @classmethod
+    def _dns_name(cls, value: str) -> str:
+        # any record type: a PTR lookup's IP address parses as a name too
+        try:
+            dns.name.from_text(value)
+        except dns.exception.DNSException as exc:
+            raise ValueError(f"'name' is not a valid DNS name ({exc}): {value!r}") from None
+        return value
+
+
+class DnsResolve(NetKind[DnsParams]):
     name = "dns.resolve"
     description = "Resolve a DNS name (A, AAAA, MX, TXT...); NXDOMAIN is an expectable error."
-    params = (
-        Param("name", "str", "The name to look up (an IP address for PTR).", required=True),
-        Param("type", "choice", "Record type.", choices=RECORD_TYPES, default="A"),
-        Param("nameserver", "ip", "DNS server IP (default: the target's, else the system's)."),
-        Param("port", "port", "DNS server port (default: the target's dns_port, 53)."),
-    )
+    params_model = DnsParams
 
-    def validate(self, params: Mapping[str, Any]) -> list[ParamProblem]:
-        """The generic checks, and that the name parses as a DNS name."""
-        problems = super().validate(params)
-        name, rdtype = params.get("name"), params.get("type", "A")
-        if isinstance(name, str) and "${" not in name and not problems:
-            try:
-                _qname(name, str(rdtype).upper())
-            except ParamError as exc:
-                problems.append(ParamProblem(("name",), str(exc)))
-        return problems
-
-    def _resolver(self, call: CheckCall, p: dict[str, Any]) -> dns.resolver.Resolver:
+    def _resolver(self, call: CheckCall, p: DnsParams) -> dns.resolver.Resolver:
         settings = getattr(call.target, "settings", None)
         net = settings if isinstance(settings, NetSettings) else None
-        nameserver = p["nameserver"] or (net.nameserver if net else None)
-        port = p["port"] or (net.dns_port if net else None)
+        nameserver = p.nameserver or (net.nameserver if net else None)
+        port = p.port or (net.dns_port if net else None)
         resolver = dns.resolver.Resolver(configure=nameserver is None)
         if nameserver:
             resolver.nameservers = [nameserver]
@@ -91,9 +105,9 @@ class DnsResolve(NetKind):
         return resolver
 
     def run(self, call: CheckCall) -> Observation:
-        p = self.values(call.params)
-        rdtype: str = p["type"]
-        qname = _qname(p["name"], rdtype)
+        p = self.parse(call)
+        rdtype = p.type
+        qname = _qname(p.name, rdtype)
         resolver = self._resolver(call, p)
         server = f"{resolver.nameservers[0]}:{resolver.port}" if resolver.nameservers else "system"
         data: dict[str, Any] = {"name": str(qname), "type": rdtype, "nameserver": server}

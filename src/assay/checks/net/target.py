@@ -9,9 +9,9 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 
-from assay.checks.net.params import ParamError
+from assay.checks.target_type import FamilyTargetType
 from assay.config.models import TargetBase
-from assay.core.errors import UsageError
+from assay.core.errors import InvalidParameters
 
 SCHEME_PORTS = {"https": 443, "http": 80}
 
@@ -40,7 +40,7 @@ class NetSettings(TargetBase):
 class NetTarget:
     """An opened ``net`` target: only its settings; every check opens its own sockets."""
 
-    def __init__(self, name: str, settings: NetSettings) -> None:
+    def __init__(self, name: str, settings: NetSettings, concurrency: int = 1) -> None:
         self.name = name
         self.settings = settings
 
@@ -59,18 +59,11 @@ class NetTarget:
         return None
 
 
-class NetTargetType:
+class NetTargetType(FamilyTargetType[NetSettings, NetTarget]):
     name = "net"
+    noun = "a net target"
     settings_model = NetSettings
-
-    def open(self, name: str, settings: Any, concurrency: int) -> NetTarget:
-        if not isinstance(settings, NetSettings):
-            raise UsageError(f"target '{name}' is not a net target")
-        return NetTarget(name, settings)
-
-    def probe(self, target: Any) -> None:
-        """Nothing to reach: each step names its own host and port."""
-        return None
+    target_class = NetTarget
 
 
 @dataclass(frozen=True)
@@ -102,9 +95,9 @@ def endpoint(target: Any, host: str | None, port: int | None, default_port: int 
         port = parts.port or SCHEME_PORTS.get(parts.scheme)
     port = port or default_port
     if not host:
-        raise ParamError("no host: give 'host' in the step or set 'host' on the target")
+        raise InvalidParameters("no host: give 'host' in the step or set 'host' on the target")
     if port is None:
-        raise ParamError("no port: give 'port' in the step")
+        raise InvalidParameters("no port: give 'port' in the step")
     return Endpoint(host, port)
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import socket
 
+from pydantic import Field
+
 from assay.checks.net.errors import Clock, from_socket_error, ms
-from assay.checks.net.params import NetKind, Param
+from assay.checks.net.params import MaybeText, NetKind, NetParams, Port
 from assay.checks.net.target import endpoint, timeout_of
 from assay.core.checks import CheckCall, Observation
 
@@ -15,18 +17,24 @@ def connect(host: str, port: int, timeout: float) -> socket.socket:
     return socket.create_connection((host, port), timeout=timeout)
 
 
-class TcpConnect(NetKind):
+class TcpParams(NetParams):
+    host: MaybeText = Field(
+        None, description="Host name or IP (default: the target's host or base_url)."
+    )
+    port: Port = Field(
+        None, description="TCP port (default: the port of an http target's base_url)."
+    )
+
+
+class TcpConnect(NetKind[TcpParams]):
     name = "tcp.connect"
     description = "Open a TCP connection to host:port (a refused port is ConnectionRefused)."
     target_types = ("net", "http")
-    params = (
-        Param("host", "str", "Host name or IP (default: the target's host or base_url)."),
-        Param("port", "port", "TCP port (default: the port of an http target's base_url)."),
-    )
+    params_model = TcpParams
 
     def run(self, call: CheckCall) -> Observation:
-        p = self.values(call.params)
-        where = endpoint(call.target, p["host"], p["port"], None)
+        p = self.parse(call)
+        where = endpoint(call.target, p.host, p.port, None)
         clock = Clock()
         try:
             sock = connect(where.host, where.port, timeout_of(call.target, call.timeout))

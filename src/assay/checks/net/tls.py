@@ -11,16 +11,26 @@ import socket
 import ssl
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from cryptography import x509
+from pydantic import Field
 
 from assay.checks.net import certs
 from assay.checks.net.errors import TIMEOUT, Clock, from_socket_error, ms
-from assay.checks.net.params import NetKind, Param, ParamError
+from assay.checks.net.params import (
+    Flag,
+    MaybeText,
+    NetKind,
+    NetParams,
+    Port,
+    choices_schema,
+    one_of,
+)
 from assay.checks.net.target import Endpoint, default_ca_file, endpoint, timeout_of
 from assay.checks.net.tcp import connect
 from assay.core.checks import CheckCall, Observation
+from assay.core.errors import InvalidParameters
 
 VERSIONS = {
     "TLSv1": ssl.TLSVersion.TLSv1,
@@ -54,7 +64,9 @@ def context(
             try:
                 ctx.load_verify_locations(cafile=ca_file)
             except ssl.SSLError as exc:
-                raise ParamError(f"ca_file {ca_file}: not a PEM certificate ({exc})") from None
+                raise InvalidParameters(
+                    f"ca_file {ca_file}: not a PEM certificate ({exc})"
+                ) from None
     else:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         ctx.check_hostname = False
@@ -69,7 +81,7 @@ def _ca_path(value: str | None) -> str | None:
         return None
     path = Path(value.removeprefix("file://"))
     if not path.is_file():
-        raise ParamError(f"ca_file not found: {value}")
+        raise InvalidParameters(f"ca_file not found: {value}")
     return str(path)
 
 
@@ -109,7 +121,7 @@ class Probe:
 
 
 @dataclass(frozen=True)
-class Verdict:
+class Verification:
     """The two things the ssl module's verification establishes, each on its own."""
 
     chain_valid: bool
@@ -117,12 +129,12 @@ class Verdict:
     verify_error: str | None = None
 
 
-def verdict(
+def verification(
     error: ssl.SSLCertVerificationError | None, cert: x509.Certificate, probe: Probe
-) -> Verdict:
+) -> Verification:
     """Chain validity and host name match, from the verifying handshake's error."""
     if error is None:
-        return Verdict(True, True)
+        return Verification(True, True)
     leaf_dated = certs.seconds_left(cert) < 0 or certs.not_yet_valid(cert)
     if error.verify_code in NAME_MISMATCH:
         # OpenSSL checks the name before trust and dates: ask again without the name
@@ -130,43 +142,48 @@ def verdict(
             probe.again(verify=True, check_hostname=False)
         except ssl.SSLCertVerificationError as chain_error:
             dated = chain_error.verify_code in (EXPIRED, NOT_YET_VALID) and leaf_dated
-            return Verdict(dated, False, str(chain_error.verify_message))
+            return Verification(dated, False, str(chain_error.verify_message))
         except OSError as exc:
-            return Verdict(False, False, f"chain not verified: {exc}")
-        return Verdict(True, False, str(error.verify_message))
+            return Verification(False, False, f"chain not verified: {exc}")
+        return Verification(True, False, str(error.verify_message))
     # dates are checked last, so a date error on the leaf means trust and signatures held
     chain_valid = error.verify_code in (EXPIRED, NOT_YET_VALID) and leaf_dated
     matches = certs.hostname_matches(cert, probe.server_name)
-    return Verdict(chain_valid, matches, str(error.verify_message))
+    return Verification(chain_valid, matches, str(error.verify_message))
 
 
-class TlsCertificate(NetKind):
+class TlsParams(NetParams):
+    host: MaybeText = Field(
+        None, description="Host name or IP (default: the target's host or base_url)."
+    )
+    port: Port = Field(None, description="TCP port (default: the base_url's port, else 443).")
+    server_name: MaybeText = Field(None, description="SNI and the name to verify (default: host).")
+    ca_file: MaybeText = Field(
+        None,
+        description="PEM file of a CA to trust besides the system's (file:// ok; default: an "
+        "http target's verify_tls file).",
+    )
+    verify: Flag = Field(True, description="Fail on an invalid chain, host name or validity.")
+    min_protocol: Annotated[
+        str | None, one_of(tuple(VERSIONS)), choices_schema(tuple(VERSIONS))
+    ] = Field(None, description="Lowest TLS version to offer.")
+
+
+class TlsCertificate(NetKind[TlsParams]):
     name = "tls.certificate"
     description = "TLS handshake and leaf certificate: expiry, subject, names, chain validity."
     target_types = ("net", "http")
-    params = (
-        Param("host", "str", "Host name or IP (default: the target's host or base_url)."),
-        Param("port", "port", "TCP port (default: the base_url's port, else 443)."),
-        Param("server_name", "str", "SNI and the name to verify (default: host)."),
-        Param(
-            "ca_file",
-            "str",
-            "PEM file of a CA to trust besides the system's (file:// ok; default: an http "
-            "target's verify_tls file).",
-        ),
-        Param("verify", "bool", "Fail on an invalid chain, host name or validity.", default=True),
-        Param("min_protocol", "choice", "Lowest TLS version to offer.", choices=tuple(VERSIONS)),
-    )
+    params_model = TlsParams
 
     def run(self, call: CheckCall) -> Observation:
-        p = self.values(call.params)
-        where = endpoint(call.target, p["host"], p["port"], 443)
+        p = self.parse(call)
+        where = endpoint(call.target, p.host, p.port, 443)
         probe = Probe(
             where,
-            p["server_name"] or where.host,
+            p.server_name or where.host,
             timeout_of(call.target, call.timeout),
-            _ca_path(p["ca_file"] or default_ca_file(call.target)),
-            p["min_protocol"],
+            _ca_path(p.ca_file or default_ca_file(call.target)),
+            p.min_protocol,
         )
         verifying = probe.context(verify=True)
         base = {"host": where.host, "port": where.port, "server_name": probe.server_name}
@@ -194,9 +211,9 @@ class TlsCertificate(NetKind):
             except OSError as exc:
                 return _failed(exc, base, clock)
         cert = certs.load(shake.der)
-        found = verdict(error, cert, probe)
+        found = verification(error, cert, probe)
         problems = _problems(cert, found, probe.server_name)
-        enforce = bool(p["verify"])
+        enforce = p.verify
         return Observation(
             success=not (enforce and problems),
             error_code=problems[0][0] if enforce and problems else None,
@@ -235,7 +252,9 @@ def _failed(exc: OSError, base: dict[str, Any], clock: Clock) -> Observation:
     )
 
 
-def _problems(cert: x509.Certificate, verdict: Verdict, server_name: str) -> list[tuple[str, str]]:
+def _problems(
+    cert: x509.Certificate, found: Verification, server_name: str
+) -> list[tuple[str, str]]:
     """(error code, explanation) for each failed property, the most telling first."""
     out = []
     left = certs.seconds_left(cert)
@@ -254,9 +273,9 @@ def _problems(cert: x509.Certificate, verdict: Verdict, server_name: str) -> lis
                 f"certificate not valid before {cert.not_valid_before_utc.isoformat()}",
             )
         )
-    if not verdict.chain_valid:
-        out.append(("UntrustedCertificate", f"certificate not trusted: {verdict.verify_error}"))
-    if not verdict.hostname_match:
+    if not found.chain_valid:
+        out.append(("UntrustedCertificate", f"certificate not trusted: {found.verify_error}"))
+    if not found.hostname_match:
         names = ", ".join(certs.subject_alt_names(cert)) or "none"
         out.append(
             ("HostnameMismatch", f"certificate does not match '{server_name}' (names: {names})")

@@ -12,64 +12,30 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Mapping
 from contextlib import ExitStack, suppress
-from typing import Any
 
 import httpx
-from botocore.exceptions import BotoCoreError, ClientError
 
 from assay.checks.aws import bodies
-from assay.checks.aws.errors import TRANSIENT_STATUS, from_exception
-from assay.core.checks import CHECKS, CheckCall, Observation, ParamProblem
-from assay.core.registry import suggest
+from assay.checks.aws.buckets import empty_bucket
+from assay.checks.aws.errors import AWS_ERRORS, TRANSIENT_STATUS, from_exception
+from assay.checks.s3.helper_params import (
+    EmptyBucketParams,
+    HelperKind,
+    MultipartParams,
+    PresignedParams,
+)
+from assay.checks.s3.target import S3Target
+from assay.core.checks import CHECKS, CheckCall, Observation
 
 _CODE = re.compile(rb"<Code>([^<]+)</Code>")
 
 
-class _Helper:
-    family = "s3"
-    name = ""
-    description = ""
-    required: tuple[str, ...] = ("Bucket",)
-    optional: tuple[str, ...] = ()
-
-    def _params(self) -> list[str]:
-        return [*self.required, *self.optional]
-
-    def validate(self, params: Mapping[str, Any]) -> list[ParamProblem]:
-        problems = []
-        names = {p.lower(): p for p in self._params()}
-        for key in params:
-            if str(key).lower().replace("_", "") not in {n.replace("_", "") for n in names}:
-                hint = suggest(str(key), self._params())
-                problems.append(ParamProblem((key,), f"unknown parameter '{key}'{hint}"))
-        given = {str(k).lower().replace("_", "") for k in params}
-        for req in self.required:
-            if req.lower().replace("_", "") not in given:
-                problems.append(ParamProblem((), f"missing required parameter '{req}'"))
-        return problems
-
-    def normalise(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        names = {p.lower().replace("_", ""): p for p in self._params()}
-        return {names.get(str(k).lower().replace("_", ""), str(k)): v for k, v in params.items()}
-
-    def params_schema(self) -> dict[str, Any]:
-        props: dict[str, Any] = {p: {} for p in self._params()}
-        return {
-            "type": "object",
-            "properties": props,
-            "required": list(self.required),
-            "additionalProperties": False,
-        }
-
-
-class PresignedRequest(_Helper):
-    method = "GET"
-    optional = ("Key", "ExpiresIn", "Body", "Headers")
-    required = ("Bucket", "Key")
+class PresignedRequest(HelperKind[PresignedParams]):
+    params_model = PresignedParams
 
     def __init__(self, method: str) -> None:
+        super().__init__()
         self.method = method
         op = "get_object" if method == "GET" else "put_object"
         self._op = op
@@ -79,23 +45,20 @@ class PresignedRequest(_Helper):
             f"{method} the URL over plain HTTP."
         )
 
-    def run(self, call: CheckCall) -> Observation:
-        p = self.normalise(call.params)
-        client = call.target.client(call.credential)  # type: ignore[attr-defined]
+    def check(self, target: S3Target, p: PresignedParams, call: CheckCall) -> Observation:
+        client = target.client(call.credential)
         url = client.generate_presigned_url(
-            self._op,
-            Params={"Bucket": p["Bucket"], "Key": p["Key"]},
-            ExpiresIn=int(p.get("ExpiresIn", 300)),
+            self._op, Params={"Bucket": p.Bucket, "Key": p.Key}, ExpiresIn=p.expires_in()
         )
         started = time.perf_counter()
         with ExitStack() as stack:
-            content = bodies.open_body(p.get("Body", ""), stack) if self.method == "PUT" else None
+            content = bodies.open_body(p.Body, stack) if self.method == "PUT" else None
             try:
                 reply = httpx.request(
                     self.method,
                     url,
                     content=content,
-                    headers=p.get("Headers") or {},
+                    headers=p.Headers or {},
                     timeout=call.timeout,
                 )
             except httpx.TransportError as exc:
@@ -112,7 +75,7 @@ class PresignedRequest(_Helper):
             success=ok,
             http_status=reply.status_code,
             error_code=code_match.group(1).decode() if code_match else None,
-            data={"url_expires_in": int(p.get("ExpiresIn", 300)), "headers": dict(reply.headers)},
+            data={"url_expires_in": p.expires_in(), "headers": dict(reply.headers)},
             transient=reply.status_code in TRANSIENT_STATUS,
             message="" if ok else f"HTTP {reply.status_code}",
         )
@@ -123,23 +86,21 @@ class PresignedRequest(_Helper):
         return obs
 
 
-class MultipartUpload(_Helper):
+class MultipartUpload(HelperKind[MultipartParams]):
     name = "s3.multipart_upload"
     description = "Upload one object in parts (create, upload parts, complete; abort on failure)."
-    required = ("Bucket", "Key", "Body")
-    optional = ("PartSize", "ChecksumAlgorithm", "ContentType", "Metadata")
+    params_model = MultipartParams
 
-    def run(self, call: CheckCall) -> Observation:
-        p = self.normalise(call.params)
-        client = call.target.client(call.credential)  # type: ignore[attr-defined]
-        part_size = bodies.parse_size(p.get("PartSize", "5MiB"))
-        extra = {k: p[k] for k in ("ChecksumAlgorithm", "ContentType", "Metadata") if k in p}
+    def check(self, target: S3Target, p: MultipartParams, call: CheckCall) -> Observation:
+        client = target.client(call.credential)
+        part_size = bodies.parse_size(p.PartSize)
+        extra = p.given("ChecksumAlgorithm", "ContentType", "Metadata")
         upload_id = None
         try:
             with ExitStack() as stack:
-                source = bodies.open_body(p["Body"], stack)
+                source = bodies.open_body(p.Body, stack)
                 data = source if isinstance(source, bytes) else source.read()
-                created = client.create_multipart_upload(Bucket=p["Bucket"], Key=p["Key"], **extra)
+                created = client.create_multipart_upload(Bucket=p.Bucket, Key=p.Key, **extra)
                 upload_id = created["UploadId"]
                 parts = []
                 for number, offset in enumerate(range(0, max(len(data), 1), part_size), 1):
@@ -149,8 +110,8 @@ class MultipartUpload(_Helper):
                         else {}
                     )
                     reply = client.upload_part(
-                        Bucket=p["Bucket"],
-                        Key=p["Key"],
+                        Bucket=p.Bucket,
+                        Key=p.Key,
                         UploadId=upload_id,
                         PartNumber=number,
                         Body=data[offset : offset + part_size],
@@ -162,18 +123,16 @@ class MultipartUpload(_Helper):
                             part[k] = reply[k]
                     parts.append(part)
                 done = client.complete_multipart_upload(
-                    Bucket=p["Bucket"],
-                    Key=p["Key"],
+                    Bucket=p.Bucket,
+                    Key=p.Key,
                     UploadId=upload_id,
                     MultipartUpload={"Parts": parts},
                 )
-        except (ClientError, BotoCoreError) as exc:
+        except AWS_ERRORS as exc:
             if upload_id:
                 # the original error is what the user needs to see
-                with suppress(ClientError, BotoCoreError):
-                    client.abort_multipart_upload(
-                        Bucket=p["Bucket"], Key=p["Key"], UploadId=upload_id
-                    )
+                with suppress(*AWS_ERRORS):
+                    client.abort_multipart_upload(Bucket=p.Bucket, Key=p.Key, UploadId=upload_id)
             return from_exception(exc)
         done.pop("ResponseMetadata", None)
         digest = bodies.digest_of(data)
@@ -191,74 +150,19 @@ class MultipartUpload(_Helper):
         )
 
 
-UNSUPPORTED = {"NotImplemented", "MethodNotAllowed"}
-
-
-def _unsupported(exc: ClientError) -> bool:
-    return exc.response.get("Error", {}).get("Code") in UNSUPPORTED
-
-
-def empty_bucket(client: Any, bucket: str, delete_bucket: bool = False) -> int:
-    """Delete every object version, delete marker and pending upload; the number deleted.
-
-    Falls back to plain listings on stores without versioning or multipart listings (s3rver
-    answers 405/501). ``stacks.destroy`` uses it too, on the buckets a stack created.
-    """
-    try:
-        deleted = _versions(client, bucket)
-    except ClientError as exc:
-        if not _unsupported(exc):
-            raise
-        deleted = _objects(client, bucket)
-    try:
-        for page in client.get_paginator("list_multipart_uploads").paginate(Bucket=bucket):
-            for up in page.get("Uploads", []):
-                client.abort_multipart_upload(Bucket=bucket, Key=up["Key"], UploadId=up["UploadId"])
-    except ClientError as exc:
-        if not _unsupported(exc):
-            raise
-    if delete_bucket:
-        client.delete_bucket(Bucket=bucket)
-    return deleted
-
-
-def _versions(client: Any, bucket: str) -> int:
-    deleted = 0
-    for page in client.get_paginator("list_object_versions").paginate(Bucket=bucket):
-        keys = [
-            {"Key": v["Key"], "VersionId": v["VersionId"]}
-            for v in page.get("Versions", []) + page.get("DeleteMarkers", [])
-        ]
-        if keys:
-            client.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
-            deleted += len(keys)
-    return deleted
-
-
-def _objects(client: Any, bucket: str) -> int:
-    deleted = 0
-    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket):
-        keys = [{"Key": o["Key"]} for o in page.get("Contents", [])]
-        if keys:
-            client.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
-            deleted += len(keys)
-    return deleted
-
-
-class EmptyBucket(_Helper):
+class EmptyBucket(HelperKind[EmptyBucketParams]):
     """Works on stores without versioning or multipart listings (s3rver answers 405/501)."""
 
     name = "s3.empty_bucket"
     description = "Delete every object, version and pending upload in a bucket (and the bucket)."
-    optional = ("DeleteBucket",)
+    params_model = EmptyBucketParams
 
-    def run(self, call: CheckCall) -> Observation:
-        p = self.normalise(call.params)
-        client = call.target.client(call.credential)  # type: ignore[attr-defined]
-        delete = str(p.get("DeleteBucket", True)).lower() == "true"
+    def check(self, target: S3Target, p: EmptyBucketParams, call: CheckCall) -> Observation:
+        client = target.client(call.credential)
+        delete = str(p.DeleteBucket).lower() == "true"
         try:
-            deleted = empty_bucket(client, p["Bucket"], delete)
-        except (ClientError, BotoCoreError) as exc:
+            deleted = empty_bucket(client, p.Bucket, delete)
+        except AWS_ERRORS as exc:
             return from_exception(exc)
         return Observation(success=True, http_status=200, data={"Deleted": deleted})
 

@@ -7,6 +7,8 @@ from typing import Any
 
 from assay.checks.aws import model
 from assay.checks.aws.operation import Operation
+from assay.checks.s3.target import S3TargetType
+from assay.checks.target_type import opened
 from assay.core.checks import CHECKS, CheckCall, Observation, ParamProblem
 
 
@@ -35,7 +37,7 @@ class S3Operation:
         return self.operation.params_schema()
 
     def run(self, call: CheckCall) -> Observation:
-        client = call.target.client(call.credential)  # type: ignore[attr-defined]
+        client = opened(call, self.name, S3TargetType).client(call.credential)
         return self.operation.call(client, call.params)
 
 

@@ -10,11 +10,11 @@ and the server.
 from __future__ import annotations
 
 from assay.checks.stacks.assembly import Assembly, read_assembly, read_templates
-from assay.checks.stacks.completeness import StacksInventory, StacksRollbackComplete
 from assay.checks.stacks.dependencies import Analysis, analyse
 from assay.checks.stacks.deploy import StacksDeploy
 from assay.checks.stacks.destroy import StacksDestroy
 from assay.checks.stacks.graph import CycleError
+from assay.checks.stacks.inventory import StacksInventory
 from assay.checks.stacks.models import (
     Dependency,
     Deployment,
@@ -26,6 +26,7 @@ from assay.checks.stacks.models import (
     StackGraph,
 )
 from assay.checks.stacks.order import StacksOrder
+from assay.checks.stacks.rollback_complete import StacksRollbackComplete
 from assay.checks.stacks.synth import StacksSynth
 from assay.checks.stacks.target import StacksSettings, StacksTarget, StacksTargetType
 from assay.checks.stacks.templates import SourceError

@@ -16,6 +16,7 @@ from typing import Any
 
 from assay.checks.stacks.models import Stack
 from assay.checks.stacks.templates import SourceError, read_template, stack_from_template
+from assay.core.errors import InvalidParameters
 
 STACK_ARTIFACT = "aws:cloudformation:stack"
 NESTED_ASSEMBLY = "cdk:cloud-assembly"
@@ -53,7 +54,7 @@ def select(names: list[str], patterns: list[str]) -> list[str]:
         return names
     for pattern in patterns:
         if not any(fnmatch.fnmatchcase(n, pattern) for n in names):
-            raise ValueError(f"'stacks': {pattern} matches none of {', '.join(names)}")
+            raise InvalidParameters(f"'stacks': {pattern} matches none of {', '.join(names)}")
     return [n for n in names if any(fnmatch.fnmatchcase(n, p) for p in patterns)]
 
 

@@ -23,19 +23,15 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from botocore.exceptions import ClientError
-
+from assay.checks.aws.errors import ANSWERS, ErrorAnswer, explain
 from assay.checks.aws.operation import jsonable
 from assay.checks.stacks.stack_state import (
-    ANSWERS,
     NO_CHANGES,
     SETTLED_WELL,
-    Outcome,
     StackError,
+    StackOutcome,
     Waiting,
     action_for,
-    client_message,
-    explain,
 )
 
 
@@ -51,8 +47,8 @@ class CloudFormation:
         """The stack as DescribeStacks has it, or None when there is none (or it was deleted)."""
         try:
             stack: dict[str, Any] = self.client.describe_stacks(StackName=name)["Stacks"][0]
-        except ClientError as exc:
-            if "does not exist" in client_message(exc)[1]:
+        except ErrorAnswer as exc:
+            if "does not exist" in explain(exc)[1]:
                 return None
             raise
         return None if stack.get("StackStatus") == "DELETE_COMPLETE" else stack
@@ -142,7 +138,7 @@ class CloudFormation:
         capabilities: Sequence[str],
         tags: dict[str, str],
         change_sets: bool,
-    ) -> Outcome:
+    ) -> StackOutcome:
         """Create or update ``name`` from ``template`` and wait for it; raises ``StackError``."""
         started = time.perf_counter()
         stack = self.settled(name)
@@ -168,7 +164,7 @@ class CloudFormation:
             "Tags": [{"Key": k, "Value": v} for k, v in tags.items()],
         }
         mark = self.newest_event(str(stack["StackId"])) if stack else None
-        outcome = Outcome(name, self.region, action)
+        outcome = StackOutcome(name, self.region, action)
         try:
             if change_sets:
                 stack_id = self._change_set(request, "UPDATE" if updating else "CREATE", outcome)
@@ -199,7 +195,7 @@ class CloudFormation:
             )
         return self.read(outcome, final, started)
 
-    def _change_set(self, request: dict[str, Any], kind: str, outcome: Outcome) -> str | None:
+    def _change_set(self, request: dict[str, Any], kind: str, outcome: StackOutcome) -> str | None:
         """Create, inspect and execute a change set; None when it holds no changes."""
         name = f"assay-{uuid.uuid4().hex[:12]}"
         made = self.client.create_change_set(
@@ -266,7 +262,7 @@ class CloudFormation:
                     }
         return out
 
-    def listed(self, outcome: Outcome) -> dict[str, dict[str, Any]]:
+    def listed(self, outcome: StackOutcome) -> dict[str, dict[str, Any]]:
         """The stack's resources, or none with a problem noted when they cannot be listed."""
         assert outcome.stack_id is not None
         try:
@@ -276,7 +272,7 @@ class CloudFormation:
             outcome.problems.append(f"could not list its resources: {code}: {text}")
             return {}
 
-    def read(self, outcome: Outcome, stack: dict[str, Any], started: float) -> Outcome:
+    def read(self, outcome: StackOutcome, stack: dict[str, Any], started: float) -> StackOutcome:
         """Fill ``outcome`` with the stack's status, outputs and resources."""
         outcome.status = str(stack.get("StackStatus"))
         outcome.stack_id = str(stack["StackId"])

@@ -16,23 +16,24 @@ and says CREATE_COMPLETE anyway), are listed, and fail the step with ``missing_i
 
 from __future__ import annotations
 
+import functools
 import time
 import uuid
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from botocore.exceptions import BotoCoreError, ClientError
-from botocore.parsers import ResponseParserError
 from pydantic import Field
 
-from assay.checks.aws.errors import from_exception
-from assay.checks.model_kind import ModelKind
+from assay.checks.aws.errors import AWS_ERRORS, from_exception
+from assay.checks.aws.target import Clients
 from assay.checks.stacks.cloudformation import CloudFormation
+from assay.checks.stacks.graph import path_text, waves_text
 from assay.checks.stacks.models import Deployment, DeploymentStatus, StackGraph
-from assay.checks.stacks.stack_state import ANSWERS, Outcome, StackError, explain
-from assay.checks.stacks.target import StacksTarget
-from assay.checks.stacks.waves import WaitParams, failure_line, run_waves
+from assay.checks.stacks.stack_state import StackError, StackOutcome
+from assay.checks.stacks.target import StacksKind, StacksTarget
+from assay.checks.stacks.waves import WaitParams, chosen, failure_line, on_stack, run_waves
 from assay.core.checks import CheckCall, Observation
+from assay.core.errors import InvalidParameters
 from assay.core.registry import suggest
 from assay.core.secrets import register as register_secret
 
@@ -73,19 +74,19 @@ def text(value: Scalar) -> str:
 
 
 def stack_parameters(target: StacksTarget, p: DeployParams, names: list[str]) -> dict[str, Any]:
-    """Each stack's parameters as text; ValueError naming an unknown stack or key."""
+    """Each stack's parameters as text; InvalidParameters naming an unknown stack or key."""
     assembly = target.assembly()
     out: dict[str, dict[str, str]] = {name: {} for name in names}
     for stack, values in p.parameters.items():
         if stack not in out:
-            raise ValueError(
+            raise InvalidParameters(
                 f"'parameters': {stack} is not a stack to deploy{suggest(stack, names)}"
             )
         declared = (assembly.templates.get(stack) or {}).get("Parameters") or {}
         for key, value in values.items():
             if key not in declared:
                 known = ", ".join(declared) or "none"
-                raise ValueError(
+                raise InvalidParameters(
                     f"'parameters': {stack} has no parameter '{key}'"
                     f"{suggest(key, list(declared))} (its parameters: {known})"
                 )
@@ -95,7 +96,7 @@ def stack_parameters(target: StacksTarget, p: DeployParams, names: list[str]) ->
     return out
 
 
-def missing_outputs(template: dict[str, Any], outcome: Outcome) -> list[str]:
+def missing_outputs(template: dict[str, Any], outcome: StackOutcome) -> list[str]:
     """Outputs the template declares unconditionally that the endpoint did not report."""
     declared = [
         key
@@ -105,7 +106,7 @@ def missing_outputs(template: dict[str, Any], outcome: Outcome) -> list[str]:
     return [key for key in declared if outcome.outputs.get(key) in (None, "")]
 
 
-def missing_ids(template: dict[str, Any], outcome: Outcome) -> list[str]:
+def missing_ids(template: dict[str, Any], outcome: StackOutcome) -> list[str]:
     """Resources of the template that the endpoint does not report with a physical id.
 
     moto lists resources of types its CloudFormation lacks with neither a logical nor a
@@ -124,7 +125,7 @@ def missing_ids(template: dict[str, Any], outcome: Outcome) -> list[str]:
 def record(
     target: StacksTarget,
     graph: StackGraph,
-    outcomes: dict[str, Outcome],
+    outcomes: dict[str, StackOutcome],
     status: DeploymentStatus | None = None,
 ) -> None:
     """Keep what the endpoint reported (and how the deployment went) on the target."""
@@ -158,27 +159,20 @@ def record(
                     resource.status = reported.get("status")
 
 
-class StacksDeploy(ModelKind[DeployParams]):
+class StacksDeploy(StacksKind[DeployParams]):
     name = "stacks.deploy"
-    family = "stacks"
     description = (
         "Deploy the stacks wave by wave (change sets, waits, parameters); outputs and "
         "physical ids are the response."
     )
     params_model = DeployParams
 
-    def run(self, call: CheckCall) -> Observation:
-        target = call.target
-        if not isinstance(target, StacksTarget):
-            raise TypeError(f"stacks.deploy needs a stacks target, not {type(target).__name__}")
-        p = self.parse(call.params)
+    def check(self, target: StacksTarget, p: DeployParams, call: CheckCall) -> Observation:
         started = time.perf_counter()
-        assembly = target.assembly()  # a source that cannot be read: the step errors
-        names = assembly.select(p.stacks)
-        graph = target.analysis().graph.subgraph(names)
+        assembly, names, graph = chosen(target, p.stacks)
         cycles = graph.cycles()
         if cycles:
-            paths = "; ".join(" → ".join(c) for c in cycles)
+            paths = "; ".join(path_text(c) for c in cycles)
             return Observation(
                 success=False, error_code="DependencyCycle", message=f"cannot deploy: {paths}"
             )
@@ -188,19 +182,11 @@ class StacksDeploy(ModelKind[DeployParams]):
             p.change_sets == "auto" and not target.settings.embedded
         )
 
-        def one(name: str) -> Outcome:
-            region = target.region_of(name, call.credential)
-            ops = CloudFormation(
-                target.client("cloudformation", call.credential, region), region, p.waiting()
-            )
+        def deploy(name: str, ops: CloudFormation, clients: Clients) -> StackOutcome:
             template = assembly.templates[name]
-            try:
-                outcome = ops.deploy(
-                    name, template, parameters[name], p.capabilities, p.tags, change_sets
-                )
-            except ANSWERS as exc:
-                code, text = explain(exc)
-                raise StackError(code, f"{name}: {text}") from None
+            outcome = ops.deploy(
+                name, template, parameters[name], p.capabilities, p.tags, change_sets
+            )
             absent = missing_outputs(template, outcome)
             if absent:
                 record(target, graph, {name: outcome})
@@ -213,10 +199,15 @@ class StacksDeploy(ModelKind[DeployParams]):
                 )
             return outcome
 
+        def one(name: str) -> StackOutcome:
+            return on_stack(
+                target, call.credential, name, p.waiting(), functools.partial(deploy, name)
+            )
+
         record(target, graph, {}, DeploymentStatus.DEPLOYING)
         try:
             outcomes, failed, skipped = run_waves(waves, one)
-        except (ClientError, BotoCoreError, ResponseParserError) as exc:
+        except AWS_ERRORS as exc:
             return from_exception(exc, "CloudFormation")
         status = DeploymentStatus.FAILED if failed else DeploymentStatus.DEPLOYED
         record(target, graph, outcomes, status)
@@ -232,7 +223,7 @@ class StacksDeploy(ModelKind[DeployParams]):
         p: DeployParams,
         waves: list[list[str]],
         change_sets: bool,
-        outcomes: dict[str, Outcome],
+        outcomes: dict[str, StackOutcome],
         failed: dict[str, dict[str, Any]],
         skipped: list[str],
         no_ids: list[str],
@@ -247,7 +238,7 @@ class StacksDeploy(ModelKind[DeployParams]):
             "missing_ids": no_ids,
         }
         timings = {"total": time.perf_counter() - started}
-        shown = " → ".join(f"[{', '.join(w)}]" for w in waves)
+        shown = waves_text(waves)
         ids_note = (
             f"{len(no_ids)} resource{'s' if len(no_ids) != 1 else ''} the endpoint reports "
             f"without a physical id (not created): {', '.join(no_ids)}"

@@ -17,20 +17,22 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-from botocore.parsers import ResponseParserError
 from pydantic import Field
 
 from assay.checks.aws import resources
-from assay.checks.aws.errors import from_exception
-from assay.checks.model_kind import ModelKind
-from assay.checks.s3.helpers import empty_bucket
+from assay.checks.aws.buckets import empty_bucket
+from assay.checks.aws.errors import (
+    AWS_ERRORS,
+    ErrorAnswer,
+    error_code,
+    from_exception,
+)
 from assay.checks.stacks import graph as algorithms
 from assay.checks.stacks.cloudformation import CloudFormation
 from assay.checks.stacks.models import DeploymentStatus
-from assay.checks.stacks.stack_state import ANSWERS, Outcome, StackError, explain
-from assay.checks.stacks.target import StacksTarget
-from assay.checks.stacks.waves import WaitParams, failure_line, run_waves
+from assay.checks.stacks.stack_state import StackOutcome
+from assay.checks.stacks.target import StacksKind, StacksTarget
+from assay.checks.stacks.waves import WaitParams, chosen, failure_line, on_stack, run_waves
 from assay.core.checks import CheckCall, Observation
 
 BUCKET = "AWS::S3::Bucket"
@@ -77,30 +79,23 @@ def still_there(clients: Any, reported: dict[str, dict[str, Any]], skip: set[str
         assert found is not None
         try:
             listed = {found.canonical(str(i)) for i in found.list_ids(clients)}
-        except ClientError:
+        except ErrorAnswer:
             continue  # unlistable (access denied): stacks.rollback_complete reports it
         left += [f"{type_name}:{ident}" for ident in sorted(idents & listed)]
     return left
 
 
-class StacksDestroy(ModelKind[DestroyParams]):
+class StacksDestroy(StacksKind[DestroyParams]):
     name = "stacks.destroy"
-    family = "stacks"
     description = (
         "Delete the stacks in reverse waves, emptying their buckets first; fails if a "
         "resource outlives its stack."
     )
     params_model = DestroyParams
 
-    def run(self, call: CheckCall) -> Observation:
-        target = call.target
-        if not isinstance(target, StacksTarget):
-            raise TypeError(f"stacks.destroy needs a stacks target, not {type(target).__name__}")
-        p = self.parse(call.params)
+    def check(self, target: StacksTarget, p: DestroyParams, call: CheckCall) -> Observation:
         started = time.perf_counter()
-        assembly = target.assembly()
-        names = assembly.select(p.stacks)
-        graph = target.analysis().graph.subgraph(names)
+        assembly, names, graph = chosen(target, p.stacks)
         cycles = graph.cycles()
         # with a cycle there is no safe order: every stack is tried, one wave
         waves = [sorted(names)] if cycles else graph.teardown_waves()
@@ -109,19 +104,19 @@ class StacksDestroy(ModelKind[DestroyParams]):
         def blocked(name: str, failed: Any) -> bool:
             return any(algorithms.reaches(requires, f, name) for f in failed)
 
-        def one(name: str) -> Outcome:
-            region = target.region_of(name, call.credential)
-            clients = target.clients(call.credential, region)
-            ops = CloudFormation(clients("cloudformation"), region, p.waiting())
-            try:
-                return self._destroy(ops, clients, name, assembly.templates.get(name) or {}, p)
-            except ANSWERS as exc:
-                code, text = explain(exc)
-                raise StackError(code, f"{name}: {text}") from None
+        def one(name: str) -> StackOutcome:
+            template = assembly.templates.get(name) or {}
+            return on_stack(
+                target,
+                call.credential,
+                name,
+                p.waiting(),
+                lambda ops, clients: self._destroy(ops, clients, name, template, p),
+            )
 
         try:
             outcomes, failed, skipped = run_waves(waves, one, blocked)
-        except (ClientError, BotoCoreError, ResponseParserError) as exc:
+        except AWS_ERRORS as exc:
             return from_exception(exc, "CloudFormation")
         self._record(target, outcomes, failed)
         return self._observation(waves, outcomes, failed, skipped, started)
@@ -129,14 +124,14 @@ class StacksDestroy(ModelKind[DestroyParams]):
     @staticmethod
     def _destroy(
         ops: CloudFormation, clients: Any, name: str, template: dict[str, Any], p: DestroyParams
-    ) -> Outcome:
+    ) -> StackOutcome:
         begun = time.perf_counter()
         stack = ops.current(name)
         if stack is not None and stack.get("StackStatus") != "CREATE_IN_PROGRESS":
             stack = ops.settled(name)  # a creation can be cancelled by deleting; others end first
         if stack is None:
-            return Outcome(name, ops.region, "absent", seconds=time.perf_counter() - begun)
-        outcome = Outcome(name, ops.region, "delete", stack_id=str(stack["StackId"]))
+            return StackOutcome(name, ops.region, "absent", seconds=time.perf_counter() - begun)
+        outcome = StackOutcome(name, ops.region, "delete", stack_id=str(stack["StackId"]))
         outcome.resources = ops.listed(outcome)
         keep = {lid for lid in outcome.resources if kept(template, lid)}
         outcome.retained = [k for lid in sorted(keep) if (k := key(outcome.resources[lid]))]
@@ -147,8 +142,8 @@ class StacksDestroy(ModelKind[DestroyParams]):
                     continue
                 try:
                     outcome.emptied[str(bucket)] = empty_bucket(clients("s3"), str(bucket))
-                except ClientError as exc:
-                    if (exc.response.get("Error") or {}).get("Code") != "NoSuchBucket":
+                except ErrorAnswer as exc:
+                    if error_code(exc) != "NoSuchBucket":
                         raise
         final = ops.delete(name, stack)
         outcome.status = str(final.get("StackStatus"))
@@ -158,7 +153,9 @@ class StacksDestroy(ModelKind[DestroyParams]):
         return outcome
 
     @staticmethod
-    def _record(target: StacksTarget, outcomes: dict[str, Outcome], failed: dict[str, Any]) -> None:
+    def _record(
+        target: StacksTarget, outcomes: dict[str, StackOutcome], failed: dict[str, Any]
+    ) -> None:
         with target.state_lock:
             for outcome in outcomes.values():
                 target.retained.update(outcome.retained)
@@ -176,7 +173,7 @@ class StacksDestroy(ModelKind[DestroyParams]):
     @staticmethod
     def _observation(
         waves: list[list[str]],
-        outcomes: dict[str, Outcome],
+        outcomes: dict[str, StackOutcome],
         failed: dict[str, dict[str, Any]],
         skipped: list[str],
         started: float,
@@ -207,7 +204,7 @@ class StacksDestroy(ModelKind[DestroyParams]):
             )
         deleted = [n for n, o in outcomes.items() if o.action == "delete"]
         absent = [n for n, o in outcomes.items() if o.action == "absent"]
-        shown = " → ".join(f"[{', '.join(w)}]" for w in waves)
+        shown = algorithms.waves_text(waves)
         message = f"deleted {len(deleted)} of {len(outcomes)} stacks in {shown}"
         if absent:
             message += f" ({', '.join(absent)} did not exist)"

@@ -16,12 +16,22 @@ import networkx as nx
 Requires = Mapping[str, set[str]]
 
 
+def path_text(path: list[str]) -> str:
+    """``A → B → A``: a path (a cycle) through the graph."""
+    return " → ".join(path)
+
+
+def waves_text(waves: list[list[str]]) -> str:
+    """``[A, B] → [C]``: waves in the order they run."""
+    return " → ".join(f"[{', '.join(wave)}]" for wave in waves)
+
+
 class CycleError(ValueError):
     """The graph has cycles; ``cycles`` holds them as closed paths."""
 
     def __init__(self, cycles: list[list[str]]) -> None:
         self.cycles = cycles
-        super().__init__("dependency cycle: " + "; ".join(" → ".join(c) for c in cycles))
+        super().__init__("dependency cycle: " + "; ".join(path_text(c) for c in cycles))
 
 
 def _digraph(requires: Requires) -> Any:

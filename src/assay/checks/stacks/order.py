@@ -15,11 +15,10 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
-from assay.checks.model_kind import ModelKind
 from assay.checks.stacks import graph as algorithms
 from assay.checks.stacks.dependencies import Analysis
 from assay.checks.stacks.models import StackGraph
-from assay.checks.stacks.target import StacksTarget
+from assay.checks.stacks.target import StacksKind, StacksTarget
 from assay.config.models import StrictModel
 from assay.core.checks import CheckCall, Observation
 
@@ -46,10 +45,6 @@ class OrderParams(StrictModel):
         if value is not None and any(not wave for wave in value):
             raise ValueError("every wave needs at least one stack")
         return value
-
-
-def _arrow(path: list[str]) -> str:
-    return " → ".join(path)
 
 
 def _cycle_edges(graph: StackGraph, cycle: list[str]) -> list[dict[str, Any]]:
@@ -119,19 +114,14 @@ def _findings(analysis: Analysis, p: OrderParams) -> list[tuple[str, str]]:
     return problems
 
 
-class StacksOrder(ModelKind[OrderParams]):
+class StacksOrder(StacksKind[OrderParams]):
     name = "stacks.order"
-    family = "stacks"
     description = (
         "Stack dependency graph: cycles with their path, deployment waves, expected order."
     )
     params_model = OrderParams
 
-    def run(self, call: CheckCall) -> Observation:
-        target = call.target
-        if not isinstance(target, StacksTarget):
-            raise TypeError(f"stacks.order needs a stacks target, not {type(target).__name__}")
-        p = self.parse(call.params)
+    def check(self, target: StacksTarget, p: OrderParams, call: CheckCall) -> Observation:
         started = time.perf_counter()
         # a source that cannot be read raises SourceError: the step could not run (ERROR)
         analysis = target.analysis()
@@ -144,7 +134,8 @@ class StacksOrder(ModelKind[OrderParams]):
             "waves": waves,
             "order": [name for wave in waves for name in wave],
             "cycles": [
-                {"path": c, "text": _arrow(c), "edges": _cycle_edges(graph, c)} for c in cycles
+                {"path": c, "text": algorithms.path_text(c), "edges": _cycle_edges(graph, c)}
+                for c in cycles
             ],
             "missing_dependencies": analysis.missing_dependencies,
             "external_imports": analysis.external_imports,
@@ -154,7 +145,9 @@ class StacksOrder(ModelKind[OrderParams]):
         problems: list[tuple[str, str]] = []
         for cycle in cycles:
             steps = "; ".join(f"{a} {_why(graph, a, b)} from {b}" for a, b in pairwise(cycle))
-            problems.append(("DependencyCycle", f"dependency cycle {_arrow(cycle)} ({steps})"))
+            problems.append(
+                ("DependencyCycle", f"dependency cycle {algorithms.path_text(cycle)} ({steps})")
+            )
         problems += _findings(analysis, p)
         if not cycles:
             _check_expected(p, graph, waves, problems)
@@ -167,6 +160,7 @@ class StacksOrder(ModelKind[OrderParams]):
                 data={**data, "problems": [{"code": c, "message": m} for c, m in problems]},
                 timings=timings,
             )
-        shown = " → ".join(f"[{', '.join(w)}]" for w in waves)
-        message = f"{len(graph.stacks)} stacks in {len(waves)} waves: {shown}"
+        message = (
+            f"{len(graph.stacks)} stacks in {len(waves)} waves: {algorithms.waves_text(waves)}"
+        )
         return Observation(success=True, message=message, data=data, timings=timings)

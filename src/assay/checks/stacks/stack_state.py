@@ -1,5 +1,5 @@
 """The states of a stack and of one operation on it: what deploying does, how long to wait,
-what an operation did (``Outcome``), and how a failed one is told (``StackError``, ``explain``).
+what an operation did (``StackOutcome``), and how a failed one is told (``StackError``).
 ``cloudformation.py`` performs the operations; ``deploy.py``, ``destroy.py`` and ``waves.py``
 read these.
 """
@@ -10,10 +10,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from botocore.exceptions import ClientError
-from botocore.parsers import ResponseParserError
-
 from assay.checks.aws.operation import jsonable
+from assay.core.errors import TargetFailure
 
 SETTLED_WELL = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE", "IMPORT_COMPLETE"})
 # a stack whose first creation failed: CloudFormation only lets it be deleted
@@ -28,24 +26,22 @@ UPDATABLE = frozenset(
     }
 )
 NO_CHANGES = ("no updates are to be performed", "didn't contain changes")
-# errors that are answers: the endpoint refused, or sent what is no response (moto's 500 page)
-ANSWERS = (ClientError, ResponseParserError)
 
 
-class StackError(Exception):
-    """A stack operation that did not end well; ``code`` is the step's error code."""
+class StackError(TargetFailure):
+    """A stack operation that did not end well; ``code`` is the step's error code and
+    ``events`` the stack's resource events that failed during it."""
 
     def __init__(
         self,
         code: str,
         message: str,
         status: str | None = None,
-        failures: list[dict[str, Any]] | None = None,
+        events: list[dict[str, Any]] | None = None,
     ) -> None:
-        super().__init__(message)
-        self.code = code
+        super().__init__(code, message)
         self.status = status
-        self.failures = failures or []
+        self.events = events or []
 
 
 def action_for(status: str | None, change_sets: bool) -> str:
@@ -76,7 +72,7 @@ class Waiting:
 
 
 @dataclass
-class Outcome:
+class StackOutcome:
     """What one stack operation did and left: the stack's state as the endpoint reports it."""
 
     name: str
@@ -110,15 +106,3 @@ class Outcome:
             if getattr(self, key):
                 out[key] = jsonable(getattr(self, key))
         return out
-
-
-def client_message(exc: ClientError) -> tuple[str, str]:
-    error = exc.response.get("Error") or {}
-    return str(error.get("Code") or "Error"), str(error.get("Message") or exc)
-
-
-def explain(exc: Exception) -> tuple[str, str]:
-    """(code, one-line message) of an answer that was an error."""
-    if isinstance(exc, ClientError):
-        return client_message(exc)
-    return "InvalidResponse", (str(exc).splitlines() or [type(exc).__name__])[0]

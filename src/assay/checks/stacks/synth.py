@@ -13,10 +13,9 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
-from assay.checks.model_kind import ModelKind
 from assay.checks.stacks.assembly import select
 from assay.checks.stacks.lint import CDK_DEFAULT_IGNORE, SEVERITIES, Finding, lint
-from assay.checks.stacks.target import StacksTarget
+from assay.checks.stacks.target import StacksKind, StacksTarget
 from assay.checks.stacks.templates import SourceError
 from assay.config.models import StrictModel
 from assay.core.checks import CheckCall, Observation
@@ -70,17 +69,12 @@ def _template_report(
     }
 
 
-class StacksSynth(ModelKind[SynthParams]):
+class StacksSynth(StacksKind[SynthParams]):
     name = "stacks.synth"
-    family = "stacks"
     description = "Synthesise the CDK app (or read the templates); every template passes cfn-lint."
     params_model = SynthParams
 
-    def run(self, call: CheckCall) -> Observation:
-        target = call.target
-        if not isinstance(target, StacksTarget):
-            raise TypeError(f"stacks.synth needs a stacks target, not {type(target).__name__}")
-        p = self.parse(call.params)
+    def check(self, target: StacksTarget, p: SynthParams, call: CheckCall) -> Observation:
         started = time.perf_counter()
         data: dict[str, Any] = {
             "source": target.settings.source,

@@ -22,19 +22,22 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
-from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
 from assay.checks.aws.connection import AwsConnection
 from assay.checks.aws.inventory import Inventory
-from assay.checks.aws.target import AMBIENT, Account, Clients
+from assay.checks.aws.target import AMBIENT, AccountTarget
+from assay.checks.model_kind import TargetKind
 from assay.checks.stacks.assembly import Assembly, read_assembly, read_templates
 from assay.checks.stacks.cdk import AppSpec, app_spec, synthesise
 from assay.checks.stacks.dependencies import Analysis, analyse
 from assay.checks.stacks.models import Deployment
 from assay.checks.stacks.templates import SourceError
-from assay.core.errors import UsageError
+from assay.checks.target_type import FamilyTargetType
+
+P = TypeVar("P", bound=BaseModel)
 
 SOURCES = ("app", "assembly", "templates")
 TEMPLATE_SUFFIXES = (".json", ".yaml", ".yml", ".template")
@@ -169,14 +172,12 @@ class StacksSettings(AwsConnection):
         return self._app
 
 
-class StacksTarget:
+class StacksTarget(AccountTarget):
     """An opened ``stacks`` target: reads its source once, on first use, and keeps it."""
 
     def __init__(self, name: str, settings: StacksSettings, concurrency: int = 4) -> None:
-        self.name = name
+        super().__init__(name, settings, concurrency)
         self.settings = settings
-        self.account = Account(name, settings, concurrency)
-        self._lock = threading.Lock()
         self._assembly: Assembly | None = None
         self._analysis: Analysis | None = None
         self._error: SourceError | None = None
@@ -187,13 +188,6 @@ class StacksTarget:
         self.snapshots: dict[str, Inventory] = {}
         self.retained: set[str] = set()
         self.state_lock = threading.Lock()
-
-    def client(self, service: str, credential: str = AMBIENT, region: str | None = None) -> Any:
-        """A client of the target's account (the aws kinds and the deploy checks use these)."""
-        return self.account.client(service, credential, region)
-
-    def clients(self, credential: str = AMBIENT, region: str | None = None) -> Clients:
-        return self.account.clients(credential, region)
 
     def region_of(self, stack: str, credential: str = AMBIENT) -> str:
         """Where ``stack`` goes: its environment's region, else the credential's or target's."""
@@ -239,9 +233,6 @@ class StacksTarget:
         assembly.synth_seconds = seconds
         return assembly
 
-    def credential_names(self) -> list[str]:
-        return list(self.settings.credentials)
-
     def describe(self) -> dict[str, Any]:
         settings = self.settings
         origin: Any = getattr(settings, settings.source)
@@ -253,21 +244,25 @@ class StacksTarget:
         }
 
     def close(self) -> None:
-        self.account.close()
+        super().close()
         if self._outdir is not None:
             shutil.rmtree(self._outdir, ignore_errors=True)
 
 
-class StacksTargetType:
+class StacksTargetType(FamilyTargetType[StacksSettings, StacksTarget]):
     name = "stacks"
+    noun = "a stacks target"
     settings_model = StacksSettings
-
-    def open(self, name: str, settings: Any, concurrency: int) -> StacksTarget:
-        if not isinstance(settings, StacksSettings):
-            raise UsageError(f"target '{name}' is not a stacks target")
-        return StacksTarget(name, settings, concurrency)
+    target_class = StacksTarget
 
     def probe(self, target: Any) -> None:
         """Reach the account's endpoint unless it is embedded (the source files were checked
         when the suite loaded)."""
         target.account.probe()
+
+
+class StacksKind(TargetKind[P, StacksTarget]):
+    """A check kind of the stacks family: its steps run on a ``stacks`` target."""
+
+    family = "stacks"
+    target_type = StacksTargetType

@@ -17,13 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from assay.checks.stacks.models import Import, Output, Resource, Stack
+from assay.core.errors import AssayError
 
 _SUB_VAR = re.compile(r"\$\{([^}!][^}]*)\}")
 # cfn-lint logs every parse problem at ERROR; assay reports them itself, with the file
 logging.getLogger("cfnlint").setLevel(logging.CRITICAL)
 
 
-class SourceError(Exception):
+class SourceError(AssayError):
     """A template, assembly or CDK app that cannot be read; the message names the file.
 
     ``code`` is the error code a check reports: ``InvalidTemplate`` for files that do not

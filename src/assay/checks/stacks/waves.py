@@ -1,8 +1,10 @@
 """What deploying and destroying share: stacks in waves, concurrently within a wave.
 
-``run_waves`` runs one operation per stack, every stack of a wave at once, and a wave only
-after the one before it has ended; ``blocked`` decides which stacks a failure leaves alone
-(deploying: every later wave; destroying: the stacks a failed one still depends on).
+``chosen`` gives the stacks a step names and their graph; ``on_stack`` runs one operation on
+one stack in its region, an error answer told as that stack's ``StackError``; ``run_waves``
+runs one operation per stack, every stack of a wave at once, and a wave only after the one
+before it has ended; ``blocked`` decides which stacks a failure leaves alone (deploying:
+every later wave; destroying: the stacks a failed one still depends on).
 """
 
 from __future__ import annotations
@@ -13,7 +15,13 @@ from typing import Any
 
 from pydantic import Field
 
-from assay.checks.stacks.stack_state import Outcome, StackError, Waiting
+from assay.checks.aws.errors import ANSWERS, explain
+from assay.checks.aws.target import Clients
+from assay.checks.stacks.assembly import Assembly
+from assay.checks.stacks.cloudformation import CloudFormation
+from assay.checks.stacks.models import StackGraph
+from assay.checks.stacks.stack_state import StackError, StackOutcome, Waiting
+from assay.checks.stacks.target import StacksTarget
 from assay.config.models import PositiveFloat, StrictModel
 
 
@@ -34,8 +42,32 @@ class WaitParams(StrictModel):
         return Waiting(self.stack_timeout, self.poll)
 
 
+def chosen(target: StacksTarget, stacks: list[str]) -> tuple[Assembly, list[str], StackGraph]:
+    """The target's stacks, the names a step chose (all by default), and their graph."""
+    assembly = target.assembly()  # a source that cannot be read: the step errors
+    names = assembly.select(stacks)
+    return assembly, names, target.analysis().graph.subgraph(names)
+
+
+def on_stack(
+    target: StacksTarget,
+    credential: str,
+    name: str,
+    waiting: Waiting,
+    work: Callable[[CloudFormation, Clients], StackOutcome],
+) -> StackOutcome:
+    """``work`` on stack ``name`` in its region; an error answer is the stack's failure."""
+    region = target.region_of(name, credential)
+    clients = target.clients(credential, region)
+    try:
+        return work(CloudFormation(clients("cloudformation"), region, waiting), clients)
+    except ANSWERS as exc:
+        code, text = explain(exc)
+        raise StackError(code, f"{name}: {text}") from None
+
+
 def _failure(exc: StackError) -> dict[str, Any]:
-    return {"code": exc.code, "message": str(exc), "status": exc.status, "failures": exc.failures}
+    return {"code": exc.code, "message": str(exc), "status": exc.status, "failures": exc.events}
 
 
 def failure_line(name: str, failure: dict[str, Any]) -> str:
@@ -56,16 +88,16 @@ def after_any_failure(name: str, failed: Collection[str]) -> bool:
 
 def run_waves(
     waves: list[list[str]],
-    one: Callable[[str], Outcome],
+    one: Callable[[str], StackOutcome],
     blocked: Callable[[str, Collection[str]], bool] = after_any_failure,
-) -> tuple[dict[str, Outcome], dict[str, dict[str, Any]], list[str]]:
+) -> tuple[dict[str, StackOutcome], dict[str, dict[str, Any]], list[str]]:
     """Run ``one(name)`` for each wave's stacks concurrently; later waves wait for earlier.
 
     Returns outcomes, failures (``StackError`` as data) and the stacks left alone because
     ``blocked(name, failed so far)``. Any other error (an unreachable endpoint) propagates
     once the wave has ended.
     """
-    outcomes: dict[str, Outcome] = {}
+    outcomes: dict[str, StackOutcome] = {}
     failed: dict[str, dict[str, Any]] = {}
     skipped: list[str] = []
     for all_of_wave in waves:

@@ -4,11 +4,11 @@ verification of what a state file says was applied (``terraform.state``)."""
 from __future__ import annotations
 
 from assay.checks.terraform.approvals import Approval, Rule, matches, read_approvals
-from assay.checks.terraform.gate import TerraformPlan
-from assay.checks.terraform.plan import Change, Plan, PlanError, parse_plan, read_plan
-from assay.checks.terraform.state import Instance, State, StateError, parse_state, read_state
+from assay.checks.terraform.plan import TerraformPlan
+from assay.checks.terraform.plan_file import Change, Plan, PlanError, parse_plan, read_plan
+from assay.checks.terraform.state import TerraformState
+from assay.checks.terraform.state_file import Instance, State, StateError, parse_state, read_state
 from assay.checks.terraform.target import TerraformSettings, TerraformTarget, TerraformTargetType
-from assay.checks.terraform.verify import TerraformState
 from assay.core.checks import CHECKS, TARGETS
 
 TARGETS.register("terraform", TerraformTargetType())

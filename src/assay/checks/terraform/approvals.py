@@ -19,6 +19,8 @@ from typing import Any
 
 import yaml
 
+from assay.core.errors import InvalidParameters
+
 
 @functools.lru_cache(maxsize=1024)
 def _regex(pattern: str) -> re.Pattern[str]:
@@ -55,7 +57,7 @@ def _entries(data: Any, where: str) -> list[Approval]:
     if data is None:
         return []
     if not isinstance(data, list):
-        raise ValueError(f"{where}: expected a list of addresses (or 'approvals:' with one)")
+        raise InvalidParameters(f"{where}: expected a list of addresses (or 'approvals:' with one)")
     out = []
     for i, item in enumerate(data):
         if isinstance(item, str) and item.strip():
@@ -71,20 +73,20 @@ def _entries(data: Any, where: str) -> list[Approval]:
                 )
             )
         else:
-            raise ValueError(
+            raise InvalidParameters(
                 f"{where}: entry {i + 1} must be an address pattern or {{address, reason, by}}"
             )
     return out
 
 
 def read_approvals(path: Path) -> list[Approval]:
-    """The approvals in a YAML/JSON file; ``ValueError`` naming the file if malformed."""
+    """The approvals in a YAML/JSON file; ``InvalidParameters`` naming the file if malformed."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise ValueError(f"{path}: cannot read the approvals file: {exc.strerror}") from None
+        raise InvalidParameters(f"{path}: cannot read the approvals file: {exc.strerror}") from None
     except yaml.YAMLError as exc:
-        raise ValueError(f"{path}: not YAML: {str(exc).splitlines()[0]}") from None
+        raise InvalidParameters(f"{path}: not YAML: {str(exc).splitlines()[0]}") from None
     return _entries(data, str(path))
 
 

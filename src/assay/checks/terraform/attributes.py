@@ -1,5 +1,5 @@
 """How Terraform's attributes of a resource map onto assay's description of it, and how
-values are compared as data (``normal``). Read by ``verify.py`` (``terraform.state``).
+values are compared as data (``normal``). Read by ``state.py`` (``terraform.state``).
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from assay.checks.terraform.state import Instance
+from assay.checks.terraform.state_file import Instance
 
 # Terraform attribute -> JMESPath into assay's description of the resource
 ATTRIBUTES: dict[str, dict[str, str]] = {

@@ -1,257 +1,244 @@
-"""Terraform plans as ``terraform show -json`` writes them (format 1.x), read and summarised.
+"""``terraform.plan``: a plan gate — what would change, and whether that is allowed.
 
-Each resource change has an action list: ``["create"]``, ``["update"]``, ``["delete"]``,
-``["delete", "create"]`` (replace, destroying first), ``["create", "delete"]`` (replace,
-create_before_destroy), ``["read"]``, ``["no-op"]`` and, since Terraform 1.7, ``["forget"]``.
-Attribute changes are computed from ``before``/``after``; values Terraform marks in
-``before_sensitive``/``after_sensitive`` are masked, and ``after_unknown`` ones shown as
-``(known after apply)``.
+Counts every action; fails when the plan errored, when a count exceeds ``max``, when a
+``forbid``den resource would be destroyed or replaced, and when a ``protect``ed one would be
+without an approval (the step's ``approvals``, or ``assay run --approve``). Each changed
+resource is reported with its action, ``action_reason`` and attribute changes, sensitive
+values masked (and registered as secrets, so they are masked everywhere else too).
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
+import time
 from pathlib import Path
 from typing import Any
 
-SENSITIVE = "(sensitive value)"
-UNKNOWN = "(known after apply)"
-ACTIONS = {
-    ("no-op",): "no-op",
-    ("create",): "create",
-    ("read",): "read",
-    ("update",): "update",
-    ("delete", "create"): "replace",
-    ("create", "delete"): "replace",
-    ("delete",): "delete",
-    ("forget",): "forget",
-}
-COUNTED = ("create", "update", "replace", "delete", "read", "no-op", "forget")
-MAX_ATTRIBUTES = 100  # per resource, so one huge resource cannot swamp a report
+from pydantic import Field, field_validator
+
+from assay.checks.terraform.approvals import (
+    Approval,
+    Rule,
+    inline_approvals,
+    matches,
+    read_approvals,
+)
+from assay.checks.terraform.plan_file import Change, Plan, sensitive_values
+from assay.checks.terraform.target import TerraformKind, TerraformTarget
+from assay.config.models import StrictModel
+from assay.core.checks import CheckCall, Observation
+from assay.core.secrets import register as register_secret
+
+LIMITED = ("create", "update", "replace", "delete", "forget")
 
 
-class PlanError(Exception):
-    """A plan file that cannot be read or is not a ``terraform show -json`` plan."""
+class Selector(StrictModel):
+    addresses: list[str] = Field(default_factory=list, description="Address patterns (globs).")
+    types: list[str] = Field(default_factory=list, description="Resource types.")
+
+    def rule(self) -> Rule:
+        return Rule(tuple(self.addresses), tuple(self.types))
 
 
-@dataclass
-class Change:
-    """One resource's planned change."""
-
-    address: str
-    type: str
-    name: str
-    mode: str
-    module: str | None
-    action: str  # one of COUNTED, or "unknown"
-    actions: list[str]
-    action_reason: str | None = None
-    previous_address: str | None = None
-    importing: bool = False
-    replace_paths: list[list[Any]] = field(default_factory=list)
-    before: Any = None
-    after: Any = None
-    before_sensitive: Any = False
-    after_sensitive: Any = False
-    after_unknown: Any = False
-
-    @property
-    def destroys(self) -> bool:
-        """Whether the existing object goes away (delete, or either kind of replace)."""
-        return "delete" in self.actions
-
-    @property
-    def replace_order(self) -> str | None:
-        if self.action != "replace":
-            return None
-        return "delete_then_create" if self.actions[0] == "delete" else "create_then_delete"
-
-    def attribute_changes(self) -> list[dict[str, Any]]:
-        """Changed attributes as ``{path, before, after}``, masked, sorted by path."""
-        out: list[dict[str, Any]] = []
-        forcing = {_dotted(p) for p in self.replace_paths}
-        # a create has no 'before' and a delete no 'after': compare attribute by attribute
-        _diff(
-            self.before if self.before is not None else {},
-            self.after if self.after is not None else {},
-            (),
-            (self.before_sensitive, self.after_sensitive, self.after_unknown),
-            out,
-        )
-        for entry in out:
-            if entry["path"] in forcing:
-                entry["forces_replacement"] = True
-        return out[:MAX_ATTRIBUTES]
+class Limits(StrictModel):
+    create: int | None = Field(None, ge=0)
+    update: int | None = Field(None, ge=0)
+    replace: int | None = Field(None, ge=0)
+    delete: int | None = Field(None, ge=0)
+    forget: int | None = Field(None, ge=0)
 
 
-def _dotted(path: tuple[Any, ...] | list[Any]) -> str:
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
-
-
-def _at(marks: Any, key: Any) -> Any:
-    """The sensitivity/unknown marks below ``key``; ``True`` marks a whole subtree."""
-    if marks is True:
-        return True
-    if isinstance(marks, dict):
-        return marks.get(key, False)
-    if isinstance(marks, list) and isinstance(key, int) and key < len(marks):
-        return marks[key]
-    return False
-
-
-def _show(value: Any, sensitive: Any, unknown: Any = False) -> Any:
-    if unknown is True:
-        return UNKNOWN
-    if sensitive is True:
-        return SENSITIVE
-    if isinstance(value, dict):
-        return {k: _show(v, _at(sensitive, k), _at(unknown, k)) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_show(v, _at(sensitive, i), _at(unknown, i)) for i, v in enumerate(value)]
-    return value
-
-
-def _diff(
-    before: Any, after: Any, path: tuple[Any, ...], marks: tuple[Any, Any, Any], out: list[Any]
-) -> None:
-    before_s, after_s, unknown = marks
-    marked = unknown is True or before_s is True or after_s is True
-    if not marked and isinstance(before, dict) and isinstance(after, dict):
-        extra = set(unknown) if isinstance(unknown, dict) else set()
-        for key in sorted(set(before) | set(after) | extra):
-            sub = (_at(before_s, key), _at(after_s, key), _at(unknown, key))
-            _diff(before.get(key), after.get(key), (*path, key), sub, out)
-        return
-    same_shape = isinstance(before, list) and isinstance(after, list) and len(before) == len(after)
-    if not marked and same_shape:
-        for i, (b_item, a_item) in enumerate(zip(before, after, strict=True)):
-            sub = (_at(before_s, i), _at(after_s, i), _at(unknown, i))
-            _diff(b_item, a_item, (*path, i), sub, out)
-        return
-    if unknown is True or before != after or before_s != after_s:
-        out.append(
-            {
-                "path": _dotted(path),
-                "before": _show(before, before_s),
-                "after": _show(after, after_s, unknown),
-            }
-        )
-
-
-def sensitive_values(value: Any, marks: Any) -> list[str]:
-    """The text of every value marked sensitive (to register them as secrets)."""
-    if marks is True:
-        if isinstance(value, str | int | float) and not isinstance(value, bool):
-            return [str(value)]
-        if isinstance(value, dict):
-            return [t for v in value.values() for t in sensitive_values(v, True)]
-        if isinstance(value, list):
-            return [t for v in value for t in sensitive_values(v, True)]
-        return []
-    if isinstance(value, dict) and isinstance(marks, dict):
-        return [t for k, v in value.items() for t in sensitive_values(v, marks.get(k, False))]
-    if isinstance(value, list) and isinstance(marks, list):
-        return [t for v, m in zip(value, marks, strict=False) for t in sensitive_values(v, m)]
-    return []
-
-
-@dataclass
-class Plan:
-    """A parsed plan: its resource changes, output changes and metadata."""
-
-    file: str
-    format_version: str
-    terraform_version: str | None
-    changes: list[Change]
-    output_changes: dict[str, dict[str, Any]] = field(default_factory=dict)
-    errored: bool = False
-    applyable: bool | None = None
-    drift: int = 0
-
-    def counts(self) -> dict[str, int]:
-        counts = dict.fromkeys(COUNTED, 0)
-        for change in self.changes:
-            if change.action in counts:
-                counts[change.action] += 1
-        counts["replace_delete_first"] = sum(
-            1 for c in self.changes if c.replace_order == "delete_then_create"
-        )
-        counts["replace_create_first"] = sum(
-            1 for c in self.changes if c.replace_order == "create_then_delete"
-        )
-        counts["moved"] = sum(1 for c in self.changes if c.previous_address)
-        counts["imported"] = sum(1 for c in self.changes if c.importing)
-        return counts
-
-
-def _change(raw: dict[str, Any], file: str) -> Change:
-    body = raw.get("change")
-    if not isinstance(body, dict) or not isinstance(body.get("actions"), list):
-        raise PlanError(f"{file}: resource change {raw.get('address')!r} has no change.actions")
-    actions = [str(a) for a in body["actions"]]
-    address = str(raw.get("address", ""))
-    if not address:
-        raise PlanError(f"{file}: a resource change has no address")
-    return Change(
-        address=address,
-        type=str(raw.get("type", "")),
-        name=str(raw.get("name", "")),
-        mode=str(raw.get("mode", "managed")),
-        module=raw.get("module_address"),
-        action=ACTIONS.get(tuple(actions), "unknown"),
-        actions=actions,
-        action_reason=raw.get("action_reason"),
-        previous_address=raw.get("previous_address"),
-        importing=isinstance(body.get("importing"), dict),
-        replace_paths=[p for p in body.get("replace_paths") or [] if isinstance(p, list)],
-        before=body.get("before"),
-        after=body.get("after"),
-        before_sensitive=body.get("before_sensitive", False),
-        after_sensitive=body.get("after_sensitive", False),
-        after_unknown=body.get("after_unknown", False),
+class PlanParams(StrictModel):
+    protect: Selector | None = Field(
+        None, description="Destroying or replacing these needs an approval."
     )
-
-
-def parse_plan(data: Any, file: str) -> Plan:
-    """A ``Plan`` from the decoded JSON; ``PlanError`` naming the file if it is not one."""
-    if not isinstance(data, dict):
-        raise PlanError(f"{file}: not a Terraform plan (expected a JSON object)")
-    version = data.get("format_version")
-    if not isinstance(version, str):
-        raise PlanError(
-            f"{file}: not a Terraform plan: no format_version (write it with "
-            "'terraform show -json PLANFILE')"
-        )
-    if not version.startswith("1."):
-        raise PlanError(f"{file}: plan format {version} is not supported (assay reads 1.x)")
-    raw_changes = data.get("resource_changes") or []
-    if not isinstance(raw_changes, list):
-        raise PlanError(f"{file}: 'resource_changes' is not a list")
-    outputs = data.get("output_changes") or {}
-    return Plan(
-        file=file,
-        format_version=version,
-        terraform_version=data.get("terraform_version"),
-        changes=[_change(c, file) for c in raw_changes if isinstance(c, dict)],
-        output_changes=outputs if isinstance(outputs, dict) else {},
-        errored=bool(data.get("errored", False)),
-        applyable=data.get("applyable"),
-        drift=len(data.get("resource_drift") or []),
+    forbid: Selector | None = Field(
+        None, description="Destroying or replacing these fails, approved or not."
     )
+    approvals: str | list[str | dict[str, Any]] | None = Field(
+        None,
+        description="Approved address patterns: file://approvals.yaml (relative to the suite) "
+        "or a list; `assay run --approve PATTERN` adds more.",
+    )
+    max: Limits | None = Field(None, description="Most changes allowed per action.")
+
+    @field_validator("approvals")
+    @classmethod
+    def _approvals(
+        cls, value: str | list[str | dict[str, Any]] | None
+    ) -> str | list[str | dict[str, Any]] | None:
+        if isinstance(value, str):
+            if not value.startswith("file://"):
+                raise ValueError(
+                    "an approvals file is written file://path (relative to the suite); "
+                    "a list of patterns goes in as a list"
+                )
+            read_approvals(Path(value.removeprefix("file://")))  # malformed: a load error
+        elif isinstance(value, list):
+            inline_approvals(value)
+        return value
 
 
-def read_plan(path: Path) -> Plan:
-    """Read and parse a plan JSON file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise PlanError(f"{path}: cannot read the plan: {exc.strerror or exc}") from None
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        raise PlanError(f"{path}: not JSON: {exc}") from None
-    return parse_plan(data, str(path))
+def _approvals(p: PlanParams, call: CheckCall) -> list[Approval]:
+    out: list[Approval] = []
+    if isinstance(p.approvals, str):
+        out += read_approvals(Path(p.approvals.removeprefix("file://")))
+    elif isinstance(p.approvals, list):
+        out += inline_approvals(p.approvals)
+    out += [Approval(pattern, "--approve") for pattern in call.approvals]
+    return out
+
+
+def _register_sensitive(plan: Plan) -> None:
+    """Mask sensitive values everywhere text leaves assay, not only in this report."""
+    pairs = [(c.before, c.before_sensitive) for c in plan.changes]
+    pairs += [(c.after, c.after_sensitive) for c in plan.changes]
+    for output in plan.output_changes.values():
+        if isinstance(output, dict):
+            pairs += [(output.get("before"), output.get("before_sensitive", False))]
+            pairs += [(output.get("after"), output.get("after_sensitive", False))]
+    for value, marks in pairs:
+        for text in sensitive_values(value, marks):
+            register_secret(text)
+
+
+def _describe(change: Change) -> str:
+    how = {
+        "delete_then_create": "replaced (destroy, then create)",
+        "create_then_delete": "replaced (create, then destroy)",
+    }.get(change.replace_order or "", "destroyed")
+    reason = f", {change.action_reason}" if change.action_reason else ""
+    return f"{change.address} would be {how}{reason}"
+
+
+class TerraformPlan(TerraformKind[PlanParams]):
+    name = "terraform.plan"
+    description = "Plan gate: counts of creates/updates/replaces/deletes; protected resources."
+    params_model = PlanParams
+
+    def check(self, target: TerraformTarget, p: PlanParams, call: CheckCall) -> Observation:
+        started = time.perf_counter()
+        plan = target.plan()  # a file that is not a plan raises PlanError: an ERROR result
+        _register_sensitive(plan)
+        approvals = _approvals(p, call)
+        used: set[Approval] = set()
+        forbid = p.forbid.rule() if p.forbid else Rule()
+        protect = p.protect.rule() if p.protect else Rule()
+        problems: list[tuple[str, str]] = []
+        resources, approved = [], []
+        for change in plan.changes:
+            if change.action == "no-op":
+                continue
+            entry = self._entry(change)
+            if change.destroys:
+                if why := forbid.covers(change.address, change.type):
+                    entry["forbidden_by"] = why
+                    problems.append(("ForbiddenChange", f"{_describe(change)}: forbidden ({why})"))
+                elif why := protect.covers(change.address, change.type):
+                    entry["protected_by"] = why
+                    hit = next((a for a in approvals if matches(a.pattern, change.address)), None)
+                    if hit is None:
+                        problems.append(
+                            (
+                                "ApprovalRequired",
+                                f"{_describe(change)}: protected ({why}) and not approved; "
+                                f"approve with --approve '{change.address}' or an approvals "
+                                "file",
+                            )
+                        )
+                    else:
+                        used.add(hit)
+                        entry["approved_by"] = hit.to_dict()
+                        approved.append(change.address)
+            resources.append(entry)
+        counts = plan.counts()
+        unknown = [c.address for c in plan.changes if c.action == "unknown"]
+        if unknown:
+            problems.append(("UnknownAction", f"unknown action lists for {', '.join(unknown)}"))
+        for action in LIMITED:
+            limit = getattr(p.max, action) if p.max else None
+            if limit is not None and counts[action] > limit:
+                problems.insert(
+                    0,
+                    ("LimitExceeded", f"{counts[action]} to {action}, at most {limit} allowed"),
+                )
+        if plan.errored:
+            problems.insert(0, ("PlanErrored", "the plan errored: Terraform could not plan it"))
+        data = {
+            "plan": plan.file,
+            "format_version": plan.format_version,
+            "terraform_version": plan.terraform_version,
+            "counts": counts,
+            "resources": resources,
+            "approved": approved,
+            "approvals": [a.to_dict() for a in approvals],
+            "unused_approvals": [a.pattern for a in approvals if a not in used],
+            "action_reasons": _reasons(plan),
+            "outputs": _outputs(plan),
+            "drift": plan.drift,
+        }
+        summary = (
+            ", ".join(
+                f"{counts[a]} to {a}"
+                for a in ("create", "update", "replace", "delete")
+                if counts[a]
+            )
+            or "no changes"
+        )
+        timings = {"total": time.perf_counter() - started}
+        if problems:
+            return Observation(
+                success=False,
+                error_code=problems[0][0],
+                message="; ".join(text for _, text in problems) + f" (plan: {summary})",
+                data={**data, "problems": [{"code": c, "message": m} for c, m in problems]},
+                timings=timings,
+            )
+        extra = f"; approved: {', '.join(approved)}" if approved else ""
+        return Observation(
+            success=True, message=f"plan: {summary}{extra}", data=data, timings=timings
+        )
+
+    @staticmethod
+    def _entry(change: Change) -> dict[str, Any]:
+        entry: dict[str, Any] = {
+            "address": change.address,
+            "type": change.type,
+            "action": change.action,
+            "actions": change.actions,
+        }
+        optional = {
+            "module": change.module,
+            "action_reason": change.action_reason,
+            "replace_order": change.replace_order,
+            "previous_address": change.previous_address,
+            "importing": change.importing or None,
+        }
+        entry.update({k: v for k, v in optional.items() if v is not None})
+        if change.action not in ("read", "forget"):
+            entry["changes"] = change.attribute_changes()
+        return entry
+
+
+def _reasons(plan: Plan) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for change in plan.changes:
+        if change.action_reason:
+            out[change.action_reason] = out.get(change.action_reason, 0) + 1
+    return dict(sorted(out.items()))
+
+
+def _outputs(plan: Plan) -> dict[str, dict[str, Any]]:
+    """Output changes, values masked when sensitive."""
+    out = {}
+    for name, change in sorted(plan.output_changes.items()):
+        if not isinstance(change, dict):
+            continue
+        actions = change.get("actions") or []
+        if actions == ["no-op"]:
+            continue
+        hidden = change.get("after_sensitive") is True or change.get("before_sensitive") is True
+        after = "(sensitive value)" if hidden else change.get("after")
+        if change.get("after_unknown") is True:
+            after = "(known after apply)"
+        out[name] = {"actions": actions, "after": after}
+    return out

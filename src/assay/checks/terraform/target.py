@@ -11,17 +11,20 @@ plan never reaches AWS. Verifying a real account means ``endpoint: aws``.
 
 from __future__ import annotations
 
-import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
 
 from assay.checks.aws.connection import AwsConnection
-from assay.checks.aws.target import AMBIENT, Account, Clients
-from assay.checks.terraform.plan import Plan, PlanError, read_plan
-from assay.checks.terraform.state import State, StateError, read_state
-from assay.core.errors import UsageError
+from assay.checks.aws.target import AccountTarget
+from assay.checks.model_kind import TargetKind
+from assay.checks.target_type import FamilyTargetType
+from assay.checks.terraform.plan_file import Plan, PlanError, read_plan
+from assay.checks.terraform.state_file import State, StateError, read_state
+
+P = TypeVar("P", bound=BaseModel)
 
 
 def _file(value: str | None, info: ValidationInfo, what: str) -> str | None:
@@ -64,70 +67,59 @@ class TerraformSettings(AwsConnection):
         return self
 
 
-class TerraformTarget:
+class TerraformTarget(AccountTarget):
     """An opened ``terraform`` target: the plan and state, parsed once, and the account."""
 
     def __init__(self, name: str, settings: TerraformSettings, concurrency: int = 4) -> None:
-        self.name = name
+        super().__init__(name, settings, concurrency)
         self.settings = settings
-        self.account = Account(name, settings, concurrency)
-        self._lock = threading.Lock()
-        self._plan: Plan | None = None
-        self._state: State | None = None
+        self._files: dict[str, Any] = {}
 
     def plan(self) -> Plan:
         """The parsed plan; raises ``PlanError`` naming the file if it is not one."""
-        if self.settings.plan is None:
-            raise PlanError(f"target '{self.name}' has no plan: give it 'plan: plan.json'")
-        with self._lock:
-            if self._plan is None:
-                self._plan = read_plan(Path(self.settings.plan))
-            return self._plan
+        plan: Plan = self._read("plan", "plan.json", read_plan, PlanError)
+        return plan
 
     def state(self) -> State:
-        """The parsed state; raises ``PlanError`` naming the file if it is not one."""
-        if self.settings.state is None:
-            raise StateError(f"target '{self.name}' has no state: give it 'state: FILE'")
+        """The parsed state; raises ``StateError`` naming the file if it is not one."""
+        state: State = self._read("state", "FILE", read_state, StateError)
+        return state
+
+    def _read(
+        self, key: str, example: str, read: Callable[[Path], Any], error: type[PlanError]
+    ) -> Any:
+        """The file the ``key`` setting names, read the first time it is asked for."""
+        path = getattr(self.settings, key)
+        if path is None:
+            raise error(f"target '{self.name}' has no {key}: give it '{key}: {example}'")
         with self._lock:
-            if self._state is None:
-                self._state = read_state(Path(self.settings.state))
-            return self._state
-
-    def client(self, service: str, credential: str = AMBIENT, region: str | None = None) -> Any:
-        return self.account.client(service, credential, region)
-
-    def clients(self, credential: str = AMBIENT, region: str | None = None) -> Clients:
-        return self.account.clients(credential, region)
-
-    def credential_names(self) -> list[str]:
-        return list(self.settings.credentials)
+            if key not in self._files:
+                self._files[key] = read(Path(path))
+            return self._files[key]
 
     def describe(self) -> dict[str, Any]:
         files = {k: v for k in ("plan", "state") if (v := getattr(self.settings, k))}
         return {"type": "terraform", **files, **self.account.describe()}
 
-    def close(self) -> None:
-        self.account.close()
 
-
-class TerraformTargetType:
+class TerraformTargetType(FamilyTargetType[TerraformSettings, TerraformTarget]):
     name = "terraform"
+    noun = "a terraform target"
     settings_model = TerraformSettings
-
-    def open(self, name: str, settings: Any, concurrency: int) -> TerraformTarget:
-        if not isinstance(settings, TerraformSettings):
-            raise UsageError(f"target '{name}' is not a terraform target")
-        return TerraformTarget(name, settings, concurrency)
+    target_class = TerraformTarget
 
     def probe(self, target: Any) -> None:
-        """``validate --strict`` reads the files (a file that is not a plan or state is a usage
-        error) and, for a state on a non-embedded endpoint, reaches the account."""
-        try:
-            if target.settings.plan:
-                target.plan()
-            if target.settings.state:
-                target.state()
-        except PlanError as exc:
-            raise UsageError(str(exc)) from None
+        """``validate --strict`` reads the files (one that is not a plan or state is a
+        ``PlanError``, exit 2) and, for a state on a non-embedded endpoint, reaches the account."""
+        if target.settings.plan:
+            target.plan()
         if target.settings.state:
+            target.state()
             target.account.probe()
+
+
+class TerraformKind(TargetKind[P, TerraformTarget]):
+    """A check kind of the terraform family: its steps run on a ``terraform`` target."""
+
+    family = "terraform"
+    target_type = TerraformTargetType

@@ -1,11 +1,11 @@
 """Resource types: how to find, describe and list each kind of AWS resource assay knows.
 
-A description is one JSON-like document per resource: ``Type``, ``Id`` (its name, the
-identity inventories use), ``Name``, ``Arn``, then the service's own fields (``TableStatus``,
-``Attributes``, ``Versioning``...), ``Tags`` as a mapping, and ``Unavailable`` naming the parts
-that could not be read (access denied, not implemented by a stand-in). A resource that does
-not exist raises ``NotFound``; botocore errors otherwise propagate to the one boundary in
-``checks/aws/errors.py``.
+A description is one JSON-like document per resource: ``Type`` (the type's name, added by
+``ResourceType.describe``), ``Id`` (its name, the identity inventories use), ``Name``,
+``Arn``, then the service's own fields (``TableStatus``, ``Attributes``, ``Versioning``...),
+``Tags`` as a mapping, and ``Unavailable`` naming the parts that could not be read (access
+denied, not implemented by a stand-in). A resource that does not exist raises ``NotFound``;
+botocore errors otherwise propagate to the one boundary in ``checks/aws/errors.py``.
 
 Types are known by their own name (``dynamodb.table``), their CloudFormation type
 (``AWS::DynamoDB::Table``) and their Terraform type (``aws_dynamodb_table``), so that stack
@@ -36,11 +36,15 @@ class ResourceType:
     service: str  # the inventory's service: dynamodb
     cloudformation: str  # AWS::DynamoDB::Table
     terraform: str  # aws_dynamodb_table
-    describe: Describe  # (clients, id, deep) -> description; raises NotFound
+    describer: Describe  # (clients, id, deep) -> description but its Type; raises NotFound
     list_ids: ListIds  # every resource in the account and region, as describe takes it
     canonical: Callable[[str], str]  # a name, ARN or URL -> the id
     # paths left out of fingerprints: counters, timestamps, states ("*" spans list items)
     volatile: tuple[str, ...] = field(default=())
+
+    def describe(self, clients: Clients, ident: str, deep: bool) -> dict[str, Any]:
+        """The resource's description, its ``Type`` (this type's name) first."""
+        return {"Type": self.name, **self.describer(clients, ident, deep)}
 
 
 TYPES: Registry[ResourceType] = Registry("resource type")
@@ -73,14 +77,6 @@ def all_types() -> Iterator[ResourceType]:
         yield found
 
 
-def describe(clients: Clients, type_name: str, ident: str, deep: bool = False) -> dict[str, Any]:
-    """The description of one resource; ``deep`` also counts contents (a bucket's objects)."""
-    resource_type = lookup(type_name)
-    if resource_type is None:
-        raise ValueError(TYPES.unknown_message(type_name))
-    return resource_type.describe(clients, ident, deep)
-
-
 def _load() -> None:
     # each service module registers its types on import
     from assay.checks.aws.resources import (  # noqa: F401
@@ -104,7 +100,6 @@ __all__ = [
     "NotFound",
     "ResourceType",
     "all_types",
-    "describe",
     "lookup",
     "names",
     "register",

@@ -7,42 +7,29 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from assay.checks.aws import model
-from assay.checks.aws.errors import from_client_error
+from assay.checks.aws.errors import (
+    ErrorAnswer,
+    error_code,
+    error_line,
+    error_message,
+    error_status,
+    transient,
+)
 from assay.checks.aws.operation import jsonable
+from assay.core.errors import TargetFailure
 
 Clients = Callable[[str], Any]  # service name -> botocore client
 
 
-class NotFound(Exception):
+NOT_FOUND = "ResourceNotFound"
+
+
+class NotFound(TargetFailure):
     """The resource does not exist (a FAILED step, ``ResourceNotFound``, not an ERROR)."""
 
     def __init__(self, message: str, status: int | None = None) -> None:
-        super().__init__(message)
+        super().__init__(NOT_FOUND, message)
         self.status = status
-
-
-def error_code(exc: ClientError) -> str:
-    return str((exc.response.get("Error") or {}).get("Code") or "")
-
-
-def _status(exc: ClientError) -> int | None:
-    status = (exc.response.get("ResponseMetadata") or {}).get("HTTPStatusCode")
-    return int(status) if status is not None else None
-
-
-def transient(exc: ClientError) -> bool:
-    """Throttling or a 5xx: worth a retry, not a verdict."""
-    return from_client_error(exc).transient
-
-
-def outcome(exc: ClientError, service: str) -> str:
-    """An error as one short line: ``AccessDenied: ...`` or ``HTTP 403: ...``."""
-    obs = from_client_error(exc, model.label(service))
-    text = f"{obs.error_code or f'HTTP {obs.http_status}'}: {obs.message}".strip()
-    return text if len(text) <= 200 else text[:197] + "..."
 
 
 @contextmanager
@@ -53,10 +40,9 @@ def missing(noun: str, ident: str, *codes: str, match: str = "") -> Iterator[Non
     """
     try:
         yield
-    except ClientError as exc:
-        message = str((exc.response.get("Error") or {}).get("Message") or "")
-        if error_code(exc) in codes and match.lower() in message.lower():
-            raise NotFound(f"{noun} '{ident}' does not exist", _status(exc)) from None
+    except ErrorAnswer as exc:
+        if error_code(exc) in codes and match.lower() in error_message(exc).lower():
+            raise NotFound(f"{noun} '{ident}' does not exist", error_status(exc)) from None
         raise
 
 
@@ -78,12 +64,12 @@ class Parts:
     ) -> Any:
         try:
             return call()
-        except ClientError as exc:
+        except ErrorAnswer as exc:
             if error_code(exc) in absent:
                 return default
             if transient(exc):
                 raise
-            self.unavailable[name] = outcome(exc, self.service)
+            self.unavailable[name] = error_line(exc, self.service)
             return None
 
     def finish(self, doc: dict[str, Any]) -> dict[str, Any]:

@@ -68,7 +68,6 @@ def describe(clients: Clients, ident: str, deep: bool) -> dict[str, Any]:
     )
     template = parts.get("TemplateSha256", lambda: cfn.get_template(StackName=name)["TemplateBody"])
     doc = {
-        "Type": "cloudformation.stack",
         "Id": name,
         "Name": name,
         "Arn": stack.get("StackId"),
@@ -106,7 +105,7 @@ register(
         service="cloudformation",
         cloudformation="AWS::CloudFormation::Stack",
         terraform="aws_cloudformation_stack",
-        describe=describe,
+        describer=describe,
         list_ids=list_ids,
         canonical=canonical,
         volatile=(

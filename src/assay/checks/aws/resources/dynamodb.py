@@ -35,7 +35,6 @@ def describe(clients: Clients, ident: str, deep: bool) -> dict[str, Any]:
         "PointInTimeRecoveryDescription"
     ) or {}
     doc = {
-        "Type": "dynamodb.table",
         "Id": name,
         "Name": name,
         "Arn": table.get("TableArn"),
@@ -63,7 +62,7 @@ register(
         service="dynamodb",
         cloudformation="AWS::DynamoDB::Table",
         terraform="aws_dynamodb_table",
-        describe=describe,
+        describer=describe,
         list_ids=list_ids,
         canonical=canonical,
         volatile=(

@@ -59,7 +59,6 @@ def describe_role(clients: Clients, ident: str, deep: bool) -> dict[str, Any]:
         return out
 
     doc = {
-        "Type": "iam.role",
         "Id": name,
         "Name": name,
         **{k: v for k, v in role.items() if k not in ("Tags", "RoleLastUsed")},
@@ -93,7 +92,6 @@ def describe_policy(clients: Clients, ident: str, deep: bool) -> dict[str, Any]:
         version = iam.get_policy_version(PolicyArn=arn, VersionId=policy["DefaultVersionId"])
     parts = Parts("iam")
     doc = {
-        "Type": "iam.policy",
         "Id": name,
         "Name": name,
         **{k: v for k, v in policy.items() if k != "Tags"},
@@ -118,7 +116,7 @@ register(
         service="iam",
         cloudformation="AWS::IAM::Role",
         terraform="aws_iam_role",
-        describe=describe_role,
+        describer=describe_role,
         list_ids=list_roles,
         canonical=canonical,
         volatile=("RoleId", "CreateDate"),
@@ -133,7 +131,7 @@ register(
         service="iam",
         cloudformation="AWS::IAM::ManagedPolicy",
         terraform="aws_iam_policy",
-        describe=describe_policy,
+        describer=describe_policy,
         list_ids=list_policies,
         canonical=canonical,
         volatile=(

@@ -42,7 +42,6 @@ def describe(clients: Clients, ident: str, deep: bool) -> dict[str, Any]:
     )
     code = found.get("Code") or {}
     doc = {
-        "Type": "lambda.function",
         "Id": name,
         "Name": name,
         "Arn": config.get("FunctionArn"),
@@ -70,7 +69,7 @@ register(
         service="lambda",
         cloudformation="AWS::Lambda::Function",
         terraform="aws_lambda_function",
-        describe=describe,
+        describer=describe,
         list_ids=list_ids,
         canonical=canonical,
         volatile=(

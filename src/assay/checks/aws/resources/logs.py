@@ -37,7 +37,6 @@ def describe(clients: Clients, ident: str, deep: bool) -> dict[str, Any]:
     tags = parts.get("Tags", lambda: logs.list_tags_log_group(logGroupName=name).get("tags"))
     arn = found.get("logGroupArn") or str(found.get("arn", "")).removesuffix(":*")
     doc = {
-        "Type": "logs.log_group",
         "Id": name,
         "Name": name,
         "Arn": arn,
@@ -63,7 +62,7 @@ register(
         service="logs",
         cloudformation="AWS::Logs::LogGroup",
         terraform="aws_cloudwatch_log_group",
-        describe=describe,
+        describer=describe,
         list_ids=list_ids,
         canonical=canonical,
         volatile=("creationTime", "storedBytes"),

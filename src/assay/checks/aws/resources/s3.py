@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,6 +17,22 @@ from assay.checks.aws.resources.base import (
 )
 
 NOUN = "S3 bucket"
+# optional parts: part -> (operation, member of its answer, the code for "not configured")
+CONFIGURED = {
+    "Encryption": (
+        "get_bucket_encryption",
+        "ServerSideEncryptionConfiguration",
+        "ServerSideEncryptionConfigurationNotFoundError",
+    ),
+    "PublicAccessBlock": (
+        "get_public_access_block",
+        "PublicAccessBlockConfiguration",
+        "NoSuchPublicAccessBlockConfiguration",
+    ),
+    "Tags": ("get_bucket_tagging", "TagSet", "NoSuchTagSet"),
+    "Policy": ("get_bucket_policy", "Policy", "NoSuchBucketPolicy"),
+    "Lifecycle": ("get_bucket_lifecycle_configuration", "Rules", "NoSuchLifecycleConfiguration"),
+}
 
 
 def canonical(ident: str) -> str:
@@ -45,6 +62,10 @@ def count_objects(client: Any, bucket: str) -> int:
     )
 
 
+def _member(operation: Any, bucket: str, member: str) -> Any:
+    return operation(Bucket=bucket)[member]
+
+
 def describe(clients: Clients, ident: str, deep: bool) -> dict[str, Any]:
     name = canonical(ident)
     s3 = clients("s3")
@@ -53,45 +74,29 @@ def describe(clients: Clients, ident: str, deep: bool) -> dict[str, Any]:
     parts = Parts("s3")
     location = parts.get("Region", lambda: s3.get_bucket_location(Bucket=name)) or {}
     versioning = parts.get("Versioning", lambda: s3.get_bucket_versioning(Bucket=name)) or {}
-    encryption = parts.get(
-        "Encryption",
-        lambda: s3.get_bucket_encryption(Bucket=name)["ServerSideEncryptionConfiguration"],
-        absent=("ServerSideEncryptionConfigurationNotFoundError",),
-    )
-    public = parts.get(
-        "PublicAccessBlock",
-        lambda: s3.get_public_access_block(Bucket=name)["PublicAccessBlockConfiguration"],
-        absent=("NoSuchPublicAccessBlockConfiguration",),
-    )
-    tags = parts.get(
-        "Tags", lambda: s3.get_bucket_tagging(Bucket=name)["TagSet"], absent=("NoSuchTagSet",)
-    )
-    policy = parts.get(
-        "Policy",
-        lambda: s3.get_bucket_policy(Bucket=name)["Policy"],
-        absent=("NoSuchBucketPolicy",),
-    )
-    lifecycle = parts.get(
-        "Lifecycle",
-        lambda: s3.get_bucket_lifecycle_configuration(Bucket=name)["Rules"],
-        absent=("NoSuchLifecycleConfiguration",),
-    )
+    configured = {
+        part: parts.get(
+            part,
+            functools.partial(_member, getattr(s3, operation), name, member),
+            absent=(unset,),
+        )
+        for part, (operation, member, unset) in CONFIGURED.items()
+    }
     logging = parts.get("Logging", lambda: s3.get_bucket_logging(Bucket=name)) or {}
     listing = parts.get("Empty", lambda: s3.list_objects_v2(Bucket=name, MaxKeys=1)) or {}
     doc: dict[str, Any] = {
-        "Type": "s3.bucket",
         "Id": name,
         "Name": name,
         "Arn": f"arn:aws:s3:::{name}",
         "Region": location.get("LocationConstraint") or "us-east-1",
         "Versioning": versioning.get("Status") or "Disabled",
         "MFADelete": versioning.get("MFADelete") or "Disabled",
-        "Encryption": _encryption(encryption),
-        "PublicAccessBlock": public,
-        "Policy": json_value(policy),
-        "Lifecycle": lifecycle,
+        "Encryption": _encryption(configured["Encryption"]),
+        "PublicAccessBlock": configured["PublicAccessBlock"],
+        "Policy": json_value(configured["Policy"]),
+        "Lifecycle": configured["Lifecycle"],
         "Logging": logging.get("LoggingEnabled"),
-        "Tags": tag_map(tags),
+        "Tags": tag_map(configured["Tags"]),
         "Empty": listing.get("KeyCount", 0) == 0 if "Empty" not in parts.unavailable else None,
     }
     if deep:
@@ -113,7 +118,7 @@ register(
         service="s3",
         cloudformation="AWS::S3::Bucket",
         terraform="aws_s3_bucket",
-        describe=describe,
+        describer=describe,
         list_ids=list_ids,
         canonical=canonical,
     )

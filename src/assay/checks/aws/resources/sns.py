@@ -49,7 +49,6 @@ def describe(clients: Clients, ident: str, deep: bool) -> dict[str, Any]:
     )
     tags = parts.get("Tags", lambda: sns.list_tags_for_resource(ResourceArn=arn).get("Tags"))
     doc = {
-        "Type": "sns.topic",
         "Id": name,
         "Name": name,
         "Arn": arn,
@@ -79,7 +78,7 @@ register(
         service="sns",
         cloudformation="AWS::SNS::Topic",
         terraform="aws_sns_topic",
-        describe=describe,
+        describer=describe,
         list_ids=list_ids,
         canonical=canonical,
         volatile=(

@@ -52,7 +52,6 @@ def describe(clients: Clients, ident: str, deep: bool) -> dict[str, Any]:
     tags = parts.get("Tags", lambda: sqs.list_queue_tags(QueueUrl=url).get("Tags"))
     redrive = attributes.get("RedrivePolicy")
     doc = {
-        "Type": "sqs.queue",
         "Id": name,
         "Name": name,
         "Arn": attributes.get("QueueArn"),
@@ -81,7 +80,7 @@ register(
         service="sqs",
         cloudformation="AWS::SQS::Queue",
         terraform="aws_sqs_queue",
-        describe=describe,
+        describer=describe,
         list_ids=list_ids,
         canonical=canonical,
         volatile=(

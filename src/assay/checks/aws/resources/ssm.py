@@ -44,7 +44,6 @@ def describe(clients: Clients, ident: str, deep: bool) -> dict[str, Any]:
         lambda: ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId=name)["TagList"],
     )
     doc = {
-        "Type": "ssm.parameter",
         "Id": name,
         "Arn": found.get("ARN"),
         **found,
@@ -69,7 +68,7 @@ register(
         service="ssm",
         cloudformation="AWS::SSM::Parameter",
         terraform="aws_ssm_parameter",
-        describe=describe,
+        describer=describe,
         list_ids=list_ids,
         canonical=canonical,
         volatile=("LastModifiedDate", "LastModifiedUser", "Version"),
