@@ -34,6 +34,7 @@ def test_placeholders_of_core_and_every_family_are_registered() -> None:
         "IP",
         "CHAIN_VALID",
         "HOSTNAME_MATCH",
+        "DOMAIN_EXPIRATION",
     }
 
 
