@@ -35,6 +35,8 @@ def test_placeholders_of_core_and_every_family_are_registered() -> None:
         "CHAIN_VALID",
         "HOSTNAME_MATCH",
         "DOMAIN_EXPIRATION",
+        "OBJECT_AGE",
+        "OBJECT_SIZE",
     }
 
 
