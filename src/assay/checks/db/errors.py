@@ -2,7 +2,7 @@
 
 A failed connection carries no SQLSTATE (libpq reports it as text), so the reason is read
 from libpq's and the server's wording, which is English unless the server's ``lc_messages``
-says otherwise (then the code is the generic ``ConnectionFailed``):
+says otherwise (then a refusal the server gave is the generic ``ConnectionRejected``):
 
     refused, timed out, unknown host     unreachable: ConnectionRefused, Timeout, HostNotFound
     wrong or missing password, no role,  AuthenticationFailed (the server answered: a failure,
@@ -65,18 +65,22 @@ def _mask(text: str, secret: str | None) -> str:
     return redact(text.replace(secret, MASK) if secret else text)
 
 
-def reason(exc: psycopg.Error) -> str:
-    """The part of psycopg's message that says why: the server's FATAL line, or libpq's."""
+def reason(exc: psycopg.Error) -> tuple[str, bool]:
+    """The part of psycopg's message that says why — the server's FATAL line, or libpq's —
+    and whether the server said it."""
     text = " ".join(str(exc).split()).removeprefix("connection failed: ")
     text = _SERVER_AT.sub("", text)  # the caller names the server its own way
     _, fatal, said = text.rpartition("FATAL: ")
-    return said.strip() if fatal else text
+    return (said.strip(), True) if fatal else (text, False)
 
 
 def from_connect_error(exc: psycopg.Error, where: str, secret: str | None) -> Observation:
     """A connection that could not be opened, told by why."""
-    why = reason(exc)
-    code, unreachable, transient = "ConnectionFailed", True, True
+    why, answered = reason(exc)
+    # a reason not recognised: the server's own (in its language) refused us; else no answer
+    code, unreachable, transient = (
+        ("ConnectionRejected", False, False) if answered else ("ConnectionFailed", True, True)
+    )
     for pattern, name, far, retry in _REASONS:
         if pattern.search(why):
             code, unreachable, transient = name, far, retry
