@@ -16,6 +16,7 @@ from assay.config.loader import load_suite
 from assay.config.variables import Variables
 from assay.core.checks import CHECKS, TARGETS, CheckCall, Observation
 from assay.core.errors import InvalidParameters, SuiteError
+from assay.core.failures import Part
 from assay.core.results import Phase, RunResult, Status, StepResult
 from tests.support.net_servers import (
     CertFiles,
@@ -565,3 +566,92 @@ def test_net_conditions_on_certificates_ports_and_names(
     assert expiring.status is Status.FAILED
     assert expiring.message.startswith("condition failed: [CERTIFICATE_EXPIRATION] (")
     assert expiring.message.endswith(") > 48h")
+
+
+# --- what a monitor reads from tls.certificate: expiry levels, chain, host name --------------
+
+LEVELS = ["[CERTIFICATE_EXPIRATION] > 21d", "[CERTIFICATE_EXPIRATION] > 14d",
+          "[CERTIFICATE_EXPIRATION] > 7d"]  # fmt: skip
+
+
+def test_tls_expiry_levels_fail_only_as_conditions_and_bad_certificates_otherwise(
+    write_suite: Writer, run_suite: Runner, net_vars: dict[str, str]
+) -> None:
+    """A monitor marks the level conditions as degrading: a result whose every failure is
+    one of them is DEGRADED (the failing ones say which level); anything else is DOWN. With
+    ``success: true`` an expired, mismatched or unreachable certificate fails outright; with
+    conditions alone it would fail on the level conditions only, and look degraded."""
+    conditions = "[" + ", ".join(f'"{c}"' for c in LEVELS) + "]"
+    step = """\
+      - name: {label}
+        tls.certificate: {{port: "${{{port}}}", ca_file: "${{CA}}"}}
+        expect: {{success: {success}, conditions: {conditions}}}
+"""
+    results = run_steps(
+        write_suite,
+        run_suite,
+        "".join(
+            step.format(label=label, port=port, success=success, conditions=conditions)
+            for label, port, success in (
+                ("valid", "VALID_PORT", "true"),
+                ("expiring", "EXPIRING_PORT", "true"),
+                ("expired", "EXPIRED_PORT", "true"),
+                ("wrong_host", "WRONG_HOST_PORT", "true"),
+                ("refused", "CLOSED_PORT", "true"),
+                ("expired, conditions alone", "EXPIRED_PORT", "null"),
+            )
+        ),
+        net_vars,
+    )
+    got = {r.name: r for r in results}
+    assert got["valid"].status is Status.PASSED, got["valid"].message
+    expiring = got["expiring"]
+    assert expiring.status is Status.FAILED
+    assert all(f.expectation is Part.CONDITION for f in expiring.failures)
+    assert [f.subject for f in expiring.failures] == LEVELS  # 3 days left: past all three
+    for name, code in (
+        ("expired", "CertificateExpired"),
+        ("wrong_host", "HostnameMismatch"),
+        ("refused", "ConnectionRefused"),
+    ):
+        parts = {f.expectation for f in got[name].failures}
+        assert (got[name].error_code, Part.OUTCOME in parts) == (code, True), got[name].message
+    alone = got["expired, conditions alone"]
+    assert {f.expectation for f in alone.failures} == {Part.CONDITION}
+
+
+def test_tls_chain_and_hostname_as_placeholders_when_not_verifying(
+    write_suite: Writer, run_suite: Runner, net_vars: dict[str, str], tls_ports: dict[str, int]
+) -> None:
+    conditions = (
+        '["[CHAIN_VALID] == true", "[HOSTNAME_MATCH] == true", "[CERTIFICATE_EXPIRATION] > 0"]'
+    )
+    results = run_steps(
+        write_suite,
+        run_suite,
+        f"""\
+      - name: wrong host
+        tls.certificate: {{port: "${{WRONG_HOST_PORT}}", ca_file: "${{CA}}", verify: false}}
+        expect: {{conditions: {conditions}}}
+      - name: untrusted
+        tls.certificate: {{port: "${{VALID_PORT}}", verify: false}}
+        expect: {{conditions: {conditions}}}
+      - name: expired
+        tls.certificate: {{port: "${{EXPIRED_PORT}}", ca_file: "${{CA}}", verify: false}}
+        expect: {{conditions: {conditions}}}
+      - name: good
+        tls.certificate: {{port: "${{VALID_PORT}}", ca_file: "${{CA}}", verify: false}}
+        expect: {{conditions: {conditions}}}
+""",
+        net_vars,
+    )
+    failing = {r.name: [f.subject for f in r.failures] for r in results}
+    assert failing == {
+        "wrong host": ["[HOSTNAME_MATCH] == true"],
+        "untrusted": ["[CHAIN_VALID] == true"],
+        "expired": ["[CERTIFICATE_EXPIRATION] > 0"],
+        "good": [],
+    }
+    refused = direct("tls.certificate", {"port": free_port()}, host="127.0.0.1")
+    assert "CHAIN_VALID" not in refused.context  # not observed: a condition on it fails
+    assert tls_ports["valid"]

@@ -260,7 +260,7 @@ def test_condition_fails_with_gatus_style_text(
 @pytest.mark.parametrize("name", sorted(PLACEHOLDERS))
 def test_missing_placeholder_is_a_failure_not_an_exception(name: str) -> None:
     path = ".x" if name in ("BODY", "HEADER") else ""
-    value = "true" if name == "CONNECTED" else "1"
+    value = "true" if PLACEHOLDERS.get(name).kind == "bool" else "1"
     for comparator in ("==", "!="):
         result = parse(f"[{name}]{path} {comparator} {value}").evaluate({})
         assert result == Verdict(

@@ -32,47 +32,52 @@ def test_placeholders_of_core_and_every_family_are_registered() -> None:
         "CONNECTED",
         "DNS_RCODE",
         "IP",
+        "CHAIN_VALID",
+        "HOSTNAME_MATCH",
+        "DOMAIN_EXPIRATION",
+        "OBJECT_AGE",
+        "OBJECT_SIZE",
     }
 
 
 @pytest.mark.usefixtures("registry")
 def test_placeholders_a_family_registers_one_that_is_parsed_typed_and_read() -> None:
-    register(Placeholder("OBJECT_AGE", "s", "seconds since the object was written"))
-    condition = parse("[OBJECT_AGE] < 1h")
+    register(Placeholder("QUEUE_AGE", "s", "seconds since the oldest message was queued"))
+    condition = parse("[QUEUE_AGE] < 1h")
     assert condition.right.values == (3600.0,)  # a duration, in the placeholder's unit
-    with pytest.raises(ConditionError, match=r"\[OBJECT_AGE\] has no fields"):
-        parse("[OBJECT_AGE].x < 1")
+    with pytest.raises(ConditionError, match=r"\[QUEUE_AGE\] has no fields"):
+        parse("[QUEUE_AGE].x < 1")
     with pytest.raises(ConditionError, match="bad duration 'soon'"):
-        parse("[OBJECT_AGE] < soon")
-    fresh = Observation(success=True, context={"OBJECT_AGE": 120.0})
+        parse("[QUEUE_AGE] < soon")
+    fresh = Observation(success=True, context={"QUEUE_AGE": 120.0})
     assert condition.evaluate(values(fresh, condition.placeholders)).ok
-    stale = Observation(success=True, context={"OBJECT_AGE": 7200.0})
+    stale = Observation(success=True, context={"QUEUE_AGE": 7200.0})
     verdict = condition.evaluate(values(stale, condition.placeholders))
-    assert (verdict.ok, verdict.text) == (False, "[OBJECT_AGE] (7200.0) < 1h")
+    assert (verdict.ok, verdict.text) == (False, "[QUEUE_AGE] (7200.0) < 1h")
 
 
 @pytest.mark.usefixtures("registry")
 def test_placeholders_read_how_the_family_says() -> None:
     register(
         Placeholder(
-            "DOMAIN_EXPIRATION",
+            "LEASE_EXPIRATION",
             "s",
-            "seconds until the domain's registration ends",
+            "seconds until the lease ends",
             read=lambda obs: obs.data["expires_in"],
         )
     )
-    condition = parse("[DOMAIN_EXPIRATION] > 30d")
+    condition = parse("[LEASE_EXPIRATION] > 30d")
     observed = Observation(success=True, data={"expires_in": 31 * 86400})
-    assert values(observed, condition.placeholders) == {"DOMAIN_EXPIRATION": 31 * 86400}
+    assert values(observed, condition.placeholders) == {"LEASE_EXPIRATION": 31 * 86400}
     assert condition.evaluate(values(observed, condition.placeholders)).ok
 
 
 @pytest.mark.usefixtures("registry")
 def test_placeholders_unknown_name_is_rejected_with_a_suggestion() -> None:
-    register(Placeholder("OBJECT_AGE", "s", "seconds since the object was written"))
+    register(Placeholder("QUEUE_AGE", "s", "seconds since the oldest message was queued"))
     with pytest.raises(ConditionError) as caught:
-        parse("[OBJECT_AG] < 1h")
-    assert caught.value.message == "unknown placeholder [OBJECT_AG] (did you mean [OBJECT_AGE]?)"
+        parse("[QUEUE_AG] < 1h")
+    assert caught.value.message == "unknown placeholder [QUEUE_AG] (did you mean [QUEUE_AGE]?)"
     assert caught.value.position == 0
 
 

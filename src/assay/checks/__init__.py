@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-FAMILIES = ("s3", "net", "http", "aws", "stacks", "terraform")
+FAMILIES = ("s3", "net", "http", "aws", "stacks", "terraform", "files", "domain", "db")
 
 
 def load_families() -> None:

@@ -12,17 +12,20 @@ Validators see ``info.context["run"]``: False when the suite loads, True when th
 from __future__ import annotations
 
 from collections.abc import Mapping, Set
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ValidationError, ValidationInfo
+from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
+from assay.config.models import StrictModel
 from assay.core.checks import ParamProblem
 from assay.core.errors import InvalidParameters
 
 M = TypeVar("M", bound=BaseModel)
 # StrictModel's own wording; a kind may tell an unknown parameter its own way
 UNKNOWN_KEY = "unknown key '{key}'{hint}; valid keys: {valid}"
+# how a kind that says "parameter" words it (``unknown_key`` of a ``ModelKind``)
+UNKNOWN_PARAMETER = "unknown parameter '{key}'{hint}; parameters of {kind}: {valid}"
 
 
 def is_deferred(value: Any) -> bool:
@@ -54,6 +57,22 @@ def tidy_schema(schema: dict[str, Any], defaults: bool = True) -> None:
         prop.pop("title", None)
         if not defaults or prop.get("default", ...) is None:
             prop.pop("default", None)
+
+
+# a boolean parameter; its text forms ("true", "no") are accepted, as variables arrive as text
+Flag = Annotated[bool, WithJsonSchema({"type": ["boolean", "string"]})]
+
+
+def _plain_schema(schema: dict[str, Any], model: type[BaseModel]) -> None:
+    tidy_schema(schema)
+    schema.setdefault("required", [])
+
+
+class KindParams(StrictModel):
+    """A kind's parameters: unknown keys rejected with a suggestion, and a JSON Schema that
+    reads as a hand-written one (defaults kept, ``required`` always present)."""
+
+    model_config = ConfigDict(json_schema_extra=_plain_schema)
 
 
 def _message(err: Any, unknown: str, kind: str) -> str:

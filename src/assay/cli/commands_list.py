@@ -39,7 +39,7 @@ def list_cmd(what: str, suites: tuple[Path, ...], family: str | None) -> None:
         kinds = [k for k in kinds if family is None or k.family == family]
         if not kinds:
             raise UsageError(f"no check kinds in family '{family}'")
-        width = max(len(k.name) for k in kinds) + 2
+        width = max(len("check kind"), *(len(k.name) for k in kinds)) + 2
         click.echo(f"{'check kind':<{width}}description")
         for kind in kinds:
             click.echo(f"{kind.name:<{width}}{kind.description}")

@@ -7,7 +7,9 @@ import random
 import re
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Annotated, Any, BinaryIO
+
+from pydantic import BeforeValidator, ValidationInfo, WithJsonSchema
 
 from assay.core.errors import InvalidParameters
 
@@ -42,6 +44,23 @@ def parse_size(value: Any) -> int:
             f"invalid size {value!r}: use bytes or a unit such as 512KiB, 5MB, 1GiB"
         )
     return int(float(match.group(1)) * _UNITS[match.group(2).lower()])
+
+
+def _size(value: Any, info: ValidationInfo) -> int | None:
+    if value is None:
+        return None
+    try:
+        return parse_size(value)
+    except InvalidParameters as exc:
+        raise ValueError(f"'{info.field_name}': {exc}") from None
+
+
+# a parameter in bytes, or with a unit (1MiB, 5 MB); text too, as variables arrive
+Size = Annotated[
+    int | None,
+    BeforeValidator(_size),
+    WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 0}, {"type": "string"}]}),
+]
 
 
 def generate(spec: dict[str, Any]) -> bytes:

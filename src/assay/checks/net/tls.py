@@ -230,6 +230,8 @@ class TlsCertificate(NetKind[TlsParams]):
             timings=clock.total(),
             context={
                 "CERTIFICATE_EXPIRATION": certs.seconds_left(cert),
+                "CHAIN_VALID": found.chain_valid,
+                "HOSTNAME_MATCH": found.hostname_match,
                 "CONNECTED": True,
                 "IP": ip,
                 "RESPONSE_TIME": response_time,
