@@ -105,3 +105,10 @@ def test_integrations_classify_the_same_whatever_the_wording(
     )
     assert after[0].message == "condition failed: [BODY].load was 95, wanted < 80"
     assert before[0].message != after[0].message
+
+
+def test_a_condition_on_a_missing_value_is_marked_unobserved() -> None:
+    (missing,) = failures({"conditions": ["[BODY].nope == 1"]}, SLOW)
+    (seen,) = failures({"conditions": ["[BODY].load < 80"]}, SLOW)
+    assert (missing.observed, seen.observed) == (False, True)
+    assert Failure.from_dict(missing.to_dict()) == missing

@@ -48,3 +48,10 @@ def test_verdict_message_names_the_step_of_a_multi_step_run() -> None:
     cancelled = run_of(step(Status.PASSED), step(Status.SKIPPED))
     cancelled.interrupted = True
     assert verdict_of(cancelled, DEGRADED).verdict is Verdict.DOWN
+
+
+def test_a_degrading_condition_on_a_value_never_seen_is_down() -> None:
+    """An expired certificate or a refused port: the days left were never observed."""
+    unseen = failure(Part.CONDITION, "[RESPONSE_TIME] < 300", "missing", "< 300",
+                     "condition failed: [RESPONSE_TIME] (missing) < 300", observed=False)  # fmt: skip
+    assert verdict_of(run_of(step(Status.FAILED, unseen)), DEGRADED).verdict is Verdict.DOWN

@@ -252,6 +252,11 @@ class Verdict:
         return verdict
 
     @property
+    def observed(self) -> bool:
+        """Whether the check saw a value to judge (not missing, not an error's absence)."""
+        return self._condition is not None and not isinstance(self._value, Absent)
+
+    @property
     def shown(self) -> str | None:
         """The value judged, as the text shows it (None for a verdict given as text)."""
         return None if self._condition is None else shown(self._value, self._note)

@@ -9,6 +9,7 @@ report) reads the fields, never the text, so rewording a message changes no deci
     seen         the value observed (JSON-safe, shortened)
     wanted       the value expected (JSON-safe, shortened)
     text         the sentence shown to people, rendered from the fields above
+    observed     False when the check never saw the value (a condition on a missing value)
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ class Failure:
     seen: Any
     wanted: Any
     text: str
+    observed: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -70,6 +72,7 @@ class Failure:
             "seen": self.seen,
             "wanted": self.wanted,
             "text": self.text,
+            "observed": self.observed,
         }
 
     @classmethod
@@ -80,12 +83,15 @@ class Failure:
             data.get("seen"),
             data.get("wanted"),
             str(data.get("text", "")),
+            bool(data.get("observed", True)),
         )
 
 
-def failure(part: Part, subject: str, seen: Any, wanted: Any, text: str) -> Failure:
+def failure(
+    part: Part, subject: str, seen: Any, wanted: Any, text: str, observed: bool = True
+) -> Failure:
     """A failure whose values are kept JSON-safe and short."""
-    return Failure(part, subject, json_safe(seen), json_safe(wanted), text)
+    return Failure(part, subject, json_safe(seen), json_safe(wanted), text, observed)
 
 
 def render(failures: list[Failure]) -> str:

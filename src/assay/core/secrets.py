@@ -84,6 +84,7 @@ def redact_failure(failure: Failure) -> Failure:
         redact_data(failure.seen),
         redact_data(failure.wanted),
         redact(failure.text),
+        failure.observed,
     )
 
 

@@ -252,7 +252,8 @@ def condition_failures(conditions: list[str], obs: Observation) -> list[Failure]
         if not outcome.ok:
             wanted = f"{condition.comparator} {condition.right.source}"
             text = f"condition failed: {outcome.text}"
-            out.append(failure(Part.CONDITION, source, outcome.shown, wanted, text))
+            seen, observed = outcome.shown, outcome.observed
+            out.append(failure(Part.CONDITION, source, seen, wanted, text, observed))
     return out
 
 

@@ -152,6 +152,7 @@ class FailureIn(Strict):
     seen: Any = None
     wanted: Any = None
     text: Annotated[str, StringConstraints(max_length=10_000)] = ""
+    observed: bool = True
 
 
 class ResultIn(Strict):

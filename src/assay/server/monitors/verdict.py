@@ -26,7 +26,11 @@ class RunVerdict:
 
 
 def _degrading(failure: Failure, degraded: frozenset[str]) -> bool:
-    return failure.expectation is Part.CONDITION and failure.subject in degraded
+    """A degrading condition that judged a value; one the check never saw (an expired
+    certificate's days left, a refused port's status) means the check itself failed."""
+    return (
+        failure.expectation is Part.CONDITION and failure.subject in degraded and failure.observed
+    )
 
 
 def _first_problem(results: list[StepResult]) -> StepResult | None:
