@@ -55,9 +55,9 @@ import psycopg
 from assay.server.db import Database
 from assay.server.db.migrate import upgrade
 from assay.server.db.tables import utcnow
-from assay.server.schemas import ResultIn, SessionCreate
-from assay.server.store import results as results_store
-from assay.server.store import sessions as sessions_store
+from assay.server.sessions import results_store
+from assay.server.sessions import store as sessions_store
+from assay.server.sessions.schemas import ResultIn, SessionCreate
 from assay.server.tokens import Role, create
 
 ADMIN_URL = os.environ.get("ASSAY_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from assay.server.db import Database
-from assay.server.schemas import ResultIn
-from assay.server.store import results
+from assay.server.sessions import results_store as results
+from assay.server.sessions.schemas import ResultIn
 
 
 def write_many(url: str | Database, session_id: str, worker: int, batches: int) -> int:

@@ -121,6 +121,96 @@ def test_architecture_cross_family_imports_are_found(tmp_path: Path) -> None:
     }
 
 
+SERVER = SRC / "server"
+SERVER_BASE = {"api", "db", "jobs"}  # the shared base's packages; the rest are features
+# where the features are composed: they may reach into a feature's feature, settings, tables
+COMPOSITION = {"app.py", "features.py", "settings.py", "db/migrations/env.py"}
+
+
+def server_imports(path: Path) -> set[str]:
+    """The modules under ``assay.server`` that ``path`` imports, as dotted paths below it."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = set()
+    for node in ast.walk(tree):
+        names = []
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module]
+            if node.module == "assay.server":  # from assay.server import tokens
+                names = [f"assay.server.{a.name}" for a in node.names]
+        for name in names:
+            if name.startswith("assay.server."):
+                found.add(name.removeprefix("assay.server."))
+    return found
+
+
+def feature_violations(root: Path, features: set[str]) -> dict[str, list[str]]:
+    """Server imports that break the feature seam: the base importing a feature, or a
+    feature reaching into another feature's modules past its public face (its package)."""
+    bad = {}
+    for path in root.rglob("*.py"):
+        rel = path.relative_to(root).as_posix()
+        own = rel.split("/")[0] if "/" in rel else None
+        wrong = []
+        for name in sorted(server_imports(path)):
+            top, _, below = name.partition(".")
+            if top not in features or top == own:
+                continue
+            if rel in COMPOSITION:
+                if below not in ("", "feature", "settings", "tables"):
+                    wrong.append(name)
+            elif own is None or own in SERVER_BASE or below:
+                wrong.append(name)
+        if wrong:
+            bad[rel] = wrong
+    return bad
+
+
+def server_features() -> set[str]:
+    return {
+        p.name
+        for p in SERVER.iterdir()
+        if (p / "__init__.py").exists() and p.name not in SERVER_BASE
+    }
+
+
+def test_architecture_server_features_meet_only_through_public_faces() -> None:
+    bad = feature_violations(SERVER, server_features())
+    assert not bad, f"import a feature only as assay.server.<feature>: {bad}"
+
+
+def test_architecture_every_server_feature_plugs_in() -> None:
+    from assay.server.features import FEATURES
+
+    plugged = {f.name for f in FEATURES}
+    # monitors joins FEATURES when its routes and jobs land (issue 15)
+    assert server_features() - {"monitors"} == plugged
+
+
+def test_architecture_feature_seam_violations_are_found(tmp_path: Path) -> None:
+    for file, text in {
+        "db/engine.py": "from assay.server.sessions import store\n",
+        "errors.py": "import assay.server.tokens\n",
+        "feedback/api.py": (
+            "from assay.server.sessions import session_exists\n"
+            "from assay.server.sessions.tables import Result\n"
+            "from assay.server.feedback.store import x\nfrom assay.server.api import deps\n"
+        ),
+        "settings.py": (
+            "from assay.server.feedback.settings import S\nfrom assay.server.tokens.auth import A\n"
+        ),
+    }.items():
+        (tmp_path / file).parent.mkdir(exist_ok=True)
+        (tmp_path / file).write_text(text, encoding="utf-8")
+    assert feature_violations(tmp_path, {"sessions", "tokens", "feedback"}) == {
+        "db/engine.py": ["sessions"],
+        "errors.py": ["tokens"],
+        "feedback/api.py": ["sessions.tables"],
+        "settings.py": ["tokens.auth"],
+    }
+
+
 TESTS = Path(__file__).resolve().parents[1]
 
 

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 
 from assay.core.failures import Failure, Part, failure
 from assay.core.results import MAX_RESULT_ID, Phase, Status, StepResult, result_id
-from assay.server.db.tables import Result
-from assay.server.schemas import FailureIn, ResultIn, ResultOut
+from assay.server.sessions.schemas import FailureIn, ResultIn, ResultOut
+from assay.server.sessions.tables import Result
 
 STEP = {f.name for f in fields(StepResult)}
 

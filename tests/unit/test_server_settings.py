@@ -99,3 +99,22 @@ def test_server_cursor_round_trips_and_rejects_forgeries() -> None:
         with pytest.raises(ApiError) as caught:
             decode_cursor(bad, int)
         assert caught.value.status_code == 422
+
+
+def test_server_settings_keep_every_sections_validators() -> None:
+    """Settings inherits its sections: two validators of one name would silently leave one
+    out (they did: public_url and github_api_url were both ``_http_url``)."""
+    from assay.server.settings import Settings
+
+    kept = Settings.__pydantic_decorators__
+    for section in Settings.__mro__[1:]:
+        decorators = getattr(section, "__pydantic_decorators__", None)
+        if decorators is None or section.__module__.startswith("pydantic"):
+            continue
+        for kind in ("field_validators", "model_validators"):
+            for name in getattr(decorators, kind):
+                mine = getattr(kept, kind).get(name)
+                func = getattr(mine.func, "__func__", mine.func) if mine else None
+                assert func is not None and func.__qualname__.startswith(section.__name__), (
+                    f"{section.__name__}.{name} is hidden by another section's validator"
+                )

@@ -1,13 +1,14 @@
 """``create_app(settings)``: the FastAPI app, built on demand (nothing exists at import).
 
-The lifespan applies migrations (unless told not to), starts the background jobs and, on
-shutdown, stops them and closes the database pool.
+The app is the shared base (database, jobs, errors, middleware, metrics, tracing) with every
+feature of ``features.FEATURES`` plugged in: each adds its routers, jobs and start/stop hooks
+(``feature.Plugged``). The lifespan applies migrations (unless told not to), starts the
+features and the background jobs and, on shutdown, stops them and closes the database pool.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
 import json
 import logging
@@ -21,23 +22,20 @@ from fastapi.middleware.cors import CORSMiddleware
 from opentelemetry.sdk.trace import TracerProvider
 
 from assay import __version__
-from assay.server.api import health, include_api
-from assay.server.api import metrics as metrics_api
-from assay.server.context import TOUCH_EVERY_S, ServerContext, new_worker_id
+from assay.server.api import ERRORS
+from assay.server.api.deps import API_PREFIX
+from assay.server.context import ServerContext, new_worker_id
 from assay.server.db import Database
 from assay.server.db.migrate import upgrade
 from assay.server.db.tables import utcnow
 from assay.server.errors import install_error_handlers
-from assay.server.feedback import delivery
-from assay.server.integrations import Integrations
-from assay.server.integrations import jobs as integration_jobs
-from assay.server.integrations import store as integration_store
-from assay.server.jobs import Job, JobContext, JobRegistry, JobRunner
+from assay.server.feature import Plugged
+from assay.server.features import FEATURES
+from assay.server.jobs import JobContext, JobRegistry, JobRunner
 from assay.server.jobs import database as database_jobs
 from assay.server.middleware import RequestContext
 from assay.server.ratelimit import RateLimiter
 from assay.server.settings import Settings, load_settings, register_secrets
-from assay.server.tokens import TokenCache
 from assay.server.tracing import Tracing, provider_from_environment
 
 log = logging.getLogger("assay.server")
@@ -65,13 +63,6 @@ def create_app(
     register_secrets(settings)
     registry = jobs or JobRegistry()
     database_jobs.register(registry, settings.heartbeat_interval, settings.housekeeping_interval)
-    delivery.register(registry, settings)
-    integrations = Integrations(
-        integration_jobs.load(settings.integrations_file, settings.integration_interval)
-    )
-    integrations.register(
-        registry, settings.integration_history_days, settings.housekeeping_interval
-    )
     context = ServerContext(
         settings=settings,
         db=Database(settings.effective_database_url),
@@ -79,18 +70,11 @@ def create_app(
         jobs=registry,
         worker_id=new_worker_id(),
         started_at=utcnow(),
-        integrations=integrations,
-        token_cache=TokenCache(settings.token_cache_seconds),
     )
-    registry.add(
-        Job(
-            "tokens.last_used",
-            TOUCH_EVERY_S,
-            lambda _: context.flush_uses(),
-            "records when each token was last used (one write a minute, not one per request)",
-            first_delay=TOUCH_EVERY_S,
-        )
-    )
+    plugged: list[Plugged] = [feature.plug(context) for feature in FEATURES]
+    for part in plugged:
+        for job in part.jobs:
+            registry.add(job)
     provider = tracer_provider or provider_from_environment()
     if provider is not None:
         context.tracing = Tracing(provider, owned=tracer_provider is None)
@@ -107,7 +91,9 @@ def create_app(
             context.tracing.start_outbound()
         if settings.migrate_on_start:
             context.revision = await asyncio.to_thread(upgrade, context.db.engine)
-        await asyncio.to_thread(integration_store.ensure, context.db, integrations.names)
+        for part in plugged:
+            if part.start is not None:
+                await asyncio.to_thread(part.start)
         job_context = JobContext(context.db, settings, context.worker_id, log)
         context.runner = JobRunner(registry, job_context, context.metrics.job_finished)
         if settings.jobs_enabled:
@@ -122,8 +108,9 @@ def create_app(
             yield
         finally:
             await context.runner.stop()
-            with contextlib.suppress(Exception):  # the database may be gone: uses are a hint
-                await asyncio.to_thread(context.flush_uses)
+            for part in reversed(plugged):
+                if part.stop is not None:
+                    await asyncio.to_thread(part.stop)
             context.db.dispose()
             context.metrics.close()
             if context.tracing:
@@ -140,10 +127,10 @@ def create_app(
     )
     app.state.context = context
     install_error_handlers(app)
-    app.include_router(health.router)
-    if settings.metrics != "off":
-        app.include_router(metrics_api.router(settings.metrics))
-    include_api(app)
+    for part in plugged:
+        for router in part.routers:
+            api = router.prefix.startswith(API_PREFIX)
+            app.include_router(router, responses=ERRORS if api else None)
     app.add_middleware(RequestContext, max_body=settings.max_request_bytes, metrics=context.metrics)
     if settings.cors_origins:
         app.add_middleware(

@@ -1,27 +1,26 @@
-"""What one app instance owns: settings, database, rate limiter, jobs, start time."""
+"""What one app instance owns: settings, database, rate limiter, jobs, start time, and the
+parts its features put there (``add_part``/``part``: one object per type)."""
 
 from __future__ import annotations
 
 import os
 import socket
-import threading
 import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from assay.server import tokens
 from assay.server.db import Database
-from assay.server.db.tables import utcnow
-from assay.server.integrations import Integrations
 from assay.server.jobs import JobRegistry, JobRunner
 from assay.server.metrics import Metrics
 from assay.server.ratelimit import RateLimiter
-from assay.server.settings import Settings
-from assay.server.tokens import TokenCache
 from assay.server.tracing import Tracing
 
-TOUCH_EVERY_S = 60.0  # last_used_at is a write: batched, once a minute for every token
+if TYPE_CHECKING:  # settings import every feature's section, and features import this
+    from assay.server.settings import Settings
+
+T = TypeVar("T")
 
 
 def new_worker_id() -> str:
@@ -37,23 +36,22 @@ class ServerContext:
     worker_id: str
     started_at: datetime
     started_monotonic: float = field(default_factory=time.monotonic)
-    integrations: Integrations = field(default_factory=lambda: Integrations([]))
     runner: JobRunner | None = None
     revision: str | None = None
     tracing: Tracing | None = None
     metrics: Metrics = field(default_factory=Metrics)
-    token_cache: TokenCache = field(default_factory=lambda: TokenCache(0))
-    _used: dict[str, datetime] = field(default_factory=dict)
-    _used_lock: threading.Lock = field(default_factory=threading.Lock)
+    _parts: dict[type[Any], Any] = field(default_factory=dict)
 
-    def note_use(self, token_id: str) -> None:
-        """Remember that a token was used now (written by ``flush_uses``, not per request)."""
-        now = utcnow()
-        with self._used_lock:
-            self._used[token_id] = now
+    def add_part(self, part: T) -> T:
+        """Keep a feature's object (its cache, its loaded definitions) for its routes and
+        jobs; one per type, so a second of the same type is a programming error."""
+        kind = type(part)
+        if kind in self._parts:
+            raise ValueError(f"the server context has a {kind.__name__} already")
+        self._parts[kind] = part
+        return part
 
-    def flush_uses(self) -> None:
-        """Write the tokens' last use times gathered since the last flush."""
-        with self._used_lock:
-            used, self._used = self._used, {}
-        tokens.record_use(self.db, used)
+    def part(self, kind: type[T]) -> T:
+        """The feature's object of type ``kind`` (KeyError: its feature is not plugged in)."""
+        found: T = self._parts[kind]
+        return found

@@ -1,5 +1,8 @@
 """The server's settings: flags, then ``ASSAY_*`` environment variables, then a settings file.
 
+``Settings`` is composed of sections: the shared base's (``ServerSettings``, here) and one
+per feature that has settings (``server/<feature>/settings.py``).
+
 Secrets (the database URL, which may hold a password) also come from ``ASSAY_<NAME>_FILE``,
 a file holding the value (Docker and Kubernetes secrets), and are registered with
 ``core.secrets`` so that no log line shows them.
@@ -18,12 +21,12 @@ from limits import parse
 from limits.errors import ConfigurationError
 from limits.storage import storage_from_string
 from pydantic import (
+    BaseModel,
     Field,
     SecretStr,
     ValidationError,
     ValidationInfo,
     field_validator,
-    model_validator,
 )
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -31,12 +34,16 @@ from sqlalchemy.engine import make_url
 
 from assay.config.models import http_url
 from assay.core import secrets
-from assay.core.errors import SuiteError, UsageError
+from assay.core.errors import UsageError
 from assay.core.registry import suggest
+from assay.server.feedback.settings import FeedbackSettings
+from assay.server.health.settings import HealthSettings
+from assay.server.integrations.settings import IntegrationsSettings
+from assay.server.sessions.settings import SessionsSettings
+from assay.server.tokens.settings import TokensSettings
 
 ENV_PREFIX = "ASSAY_"
 CONFIG_ENV = "ASSAY_CONFIG"
-SECRET_FIELDS = ("database_url", "github_token")
 _config_file: ContextVar[Path | None] = ContextVar("assay_server_config_file", default=None)
 
 
@@ -46,10 +53,8 @@ def default_data_dir() -> Path:
     return Path(base) / "assay"
 
 
-class Settings(BaseSettings):
-    """Everything ``assay serve`` can be told; each field is also ``ASSAY_<FIELD>``."""
-
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", frozen=True)
+class ServerSettings(BaseModel):
+    """The shared base's section: listening, workers, database, limits, logs, jobs."""
 
     host: str = Field("127.0.0.1", description="Address to listen on.")
     port: int = Field(8787, ge=0, le=65535, description="TCP port (0: any free port).")
@@ -60,12 +65,8 @@ class Settings(BaseSettings):
         None, description="SQLAlchemy URL; default: SQLite file data_dir/assay.db."
     )
     max_request_bytes: int = Field(10 * 1024 * 1024, ge=1024, description="Largest body (413).")
-    max_batch: int = Field(1000, ge=1, le=10_000, description="Results per upload.")
     rate_limit: str = Field("1200/minute", description="Per token, e.g. 100/second; '' = off.")
     rate_limit_storage: str = Field("memory://", description="limits storage URI (redis://…).")
-    token_cache_seconds: float = Field(
-        5.0, ge=0, le=300, description="How long a verified token is trusted (0: no cache)."
-    )
     cors_origins: list[str] = Field(default_factory=list, description="Allowed CORS origins.")
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
@@ -76,47 +77,6 @@ class Settings(BaseSettings):
     docs: bool = Field(True, description="Serve /docs and /openapi.json.")
     public_url: str | None = Field(
         None, description="This server's URL as users reach it (links in GitHub issues)."
-    )
-    # integrations: named endpoints whose assay check the server runs on an interval
-    integrations_file: Path | None = Field(None, description="YAML file of integrations.")
-    integration_interval: float = Field(
-        15.0, gt=0, le=86_400, description="Default seconds between two checks."
-    )
-    integration_history_days: float = Field(
-        7.0, gt=0, description="Days of check history kept (older checks are deleted)."
-    )
-    # feedback: reports that become GitHub issues
-    github_repository: str | None = Field(
-        None,
-        pattern=r"^[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}$",
-        description="owner/repo that feedback becomes issues in (unset: stored only).",
-    )
-    github_token: SecretStr | None = Field(
-        None, description="Token allowed to create issues there (or ASSAY_GITHUB_TOKEN_FILE)."
-    )
-    github_api_url: str = Field(
-        "https://api.github.com", description="GitHub's REST API (GitHub Enterprise: …/api/v3)."
-    )
-    github_timeout: float = Field(10.0, gt=0, le=300, description="Seconds per GitHub request.")
-    github_labels: list[str] = Field(
-        default_factory=lambda: ["assay-feedback"], description="Labels of every issue."
-    )
-    feedback_interval: float = Field(
-        2.0, gt=0, description="Seconds between two runs of the GitHub delivery job."
-    )
-    feedback_retry_base: float = Field(
-        5.0, gt=0, description="First retry delay in seconds after a GitHub failure; doubles."
-    )
-    feedback_max_attempts: int = Field(10, ge=1, le=100, description="Tries per GitHub issue.")
-    feedback_dedupe_hours: float = Field(
-        24.0, ge=0, description="Identical feedback within this window joins the same issue."
-    )
-    feedback_max_attachments: int = Field(5, ge=0, le=50, description="Files per report.")
-    feedback_max_attachment_bytes: int = Field(
-        5 * 1024 * 1024, ge=1, description="Largest attachment (413 beyond)."
-    )
-    metrics: Literal["public", "viewer", "off"] = Field(
-        "public", description="Who may read /metrics: anyone, a viewer token, or nobody."
     )
 
     @field_validator("rate_limit")
@@ -140,29 +100,10 @@ class Settings(BaseSettings):
             raise ValueError(f"'{value}' cannot be used: {exc}") from None
         return value
 
-    @field_validator("github_api_url", "public_url")
+    @field_validator("public_url")
     @classmethod
-    def _http_url(cls, value: str | None, info: ValidationInfo) -> str | None:
+    def _public_url(cls, value: str | None, info: ValidationInfo) -> str | None:
         return http_url(value, str(info.field_name)).rstrip("/") if value is not None else None
-
-    @model_validator(mode="after")
-    def _valid_integrations(self) -> Settings:
-        # here, so that `assay serve` refuses a bad file before it starts any worker
-        if self.integrations_file is not None:
-            from assay.server.integrations.config import load_integrations, render
-
-            try:
-                load_integrations(self.integrations_file, self.integration_interval)
-            except SuiteError as exc:
-                raise ValueError(
-                    f"integrations_file {self.integrations_file}: {render(exc)}"
-                ) from None
-        return self
-
-    @property
-    def github_enabled(self) -> bool:
-        """Whether feedback becomes GitHub issues (a repository and a token are set)."""
-        return self.github_repository is not None and self.github_token is not None
 
     @property
     def effective_database_url(self) -> str:
@@ -170,6 +111,24 @@ class Settings(BaseSettings):
         if self.database_url is not None:
             return self.database_url.get_secret_value()
         return f"sqlite:///{self.data_dir / 'assay.db'}"
+
+
+class Settings(
+    FeedbackSettings,
+    IntegrationsSettings,
+    SessionsSettings,
+    TokensSettings,
+    HealthSettings,
+    ServerSettings,
+    BaseSettings,
+):
+    """Everything ``assay serve`` can be told; each field is also ``ASSAY_<FIELD>``.
+
+    The base's section and one per feature (``server/<feature>/settings.py``), flat: a
+    feature's settings are named after it (``integration_interval``, ``feedback_*``).
+    """
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", frozen=True)
 
     @classmethod
     def settings_customise_sources(
@@ -188,6 +147,16 @@ class Settings(BaseSettings):
         )
 
 
+def secret_fields(settings_cls: type[BaseModel]) -> list[str]:
+    """The settings that hold secrets (``SecretStr``): read from ``ASSAY_<NAME>_FILE`` too,
+    and registered with ``core.secrets``."""
+    return [
+        name
+        for name, field in settings_cls.model_fields.items()
+        if "SecretStr" in str(field.annotation)
+    ]
+
+
 class SecretFileSource(PydanticBaseSettingsSource):
     """``ASSAY_DATABASE_URL_FILE=/run/secrets/db``: the secret is the file's content."""
 
@@ -196,7 +165,7 @@ class SecretFileSource(PydanticBaseSettingsSource):
 
     def __call__(self) -> dict[str, Any]:
         values: dict[str, Any] = {}
-        for name in SECRET_FIELDS:
+        for name in secret_fields(self.settings_cls):
             var = f"{ENV_PREFIX}{name.upper()}_FILE"
             path = os.environ.get(var)
             if not path:
@@ -252,10 +221,12 @@ def load_settings(config_file: Path | None = None, **flags: Any) -> Settings:
 
 
 def register_secrets(settings: Settings) -> None:
-    """Mask the database password and the GitHub token wherever logs or errors could show
-    them."""
-    if settings.github_token is not None:
-        secrets.register(settings.github_token.get_secret_value())
+    """Mask every secret setting (the database URL's password, tokens) wherever logs or
+    errors could show them."""
+    for name in secret_fields(type(settings)):
+        value = getattr(settings, name)
+        if isinstance(value, SecretStr) and name != "database_url":
+            secrets.register(value.get_secret_value())
     try:
         url = make_url(settings.effective_database_url)
     except Exception:

@@ -14,8 +14,9 @@ from typing import Any
 import httpx
 import pytest
 
-from assay.server.db.tables import FeedbackIssue, utcnow
+from assay.server.db.tables import utcnow
 from assay.server.feedback import delivery, store
+from assay.server.feedback.tables import FeedbackIssue
 from assay.server.jobs import JobContext
 from tests.support.fake_github import FakeGitHub, Plan, start_fake
 from tests.support.server import Served, assert_error, create_session, settings_for, step

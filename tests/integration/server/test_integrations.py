@@ -21,8 +21,9 @@ from sqlalchemy import func, select
 
 from assay.core.errors import UsageError
 from assay.server import create_app, load_settings
-from assay.server.db.tables import IntegrationCheck, utcnow
-from assay.server.integrations import Health, store
+from assay.server.db.tables import utcnow
+from assay.server.integrations import Health, Integrations, store
+from assay.server.integrations.tables import IntegrationCheck
 from assay.server.jobs import JobContext, JobRegistry, JobRunner, leases
 from tests.support.http_service import HttpService
 from tests.support.server import Served, assert_error, settings_for
@@ -309,7 +310,8 @@ def test_integrations_errors(integrated: Served) -> None:
 def test_integrations_checks_are_singleton_jobs_across_workers(integrated: Served) -> None:
     context = integrated.app.state.context
     registry = JobRegistry()
-    context.integrations.register(registry, 7.0, 3600.0)
+    for added in context.part(Integrations).jobs(7.0, 3600.0):
+        registry.add(added)
     job = registry.get("integration:port")
     assert job is not None and job.singleton
     log = logging.getLogger("test")

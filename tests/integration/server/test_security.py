@@ -35,7 +35,7 @@ def test_security_tokens_are_stored_hashed_and_revocable(server: Served) -> None
     info, secret = tokens.create(server.db, "revoke-me", tokens.Role.RUNNER)
     from sqlalchemy import select
 
-    from assay.server.db.tables import ApiToken
+    from assay.server.tokens.tables import ApiToken
 
     with server.db.read() as session:
         row = session.scalars(select(ApiToken).where(ApiToken.id == info.id)).one()

@@ -19,10 +19,12 @@ from assay.core.errors import RuntimeFault, UsageError
 from assay.server.db import Database, normalise_url
 from assay.server.db.errors import cli_errors, describe
 from assay.server.db.migrate import alembic_config, current_revision, head_revision, upgrade
-from assay.server.db.tables import Base, JobLease, Result, RunSession, utcnow
+from assay.server.db.tables import Base, JobLease, utcnow
+from assay.server.features import TABLES
 from assay.server.jobs import Job, JobContext, JobRegistry, JobRunner, leases
-from assay.server.schemas import SessionCreate
-from assay.server.store import sessions
+from assay.server.sessions import store as sessions
+from assay.server.sessions.schemas import SessionCreate
+from assay.server.sessions.tables import Result, RunSession
 from tests.support.server import settings_for
 from tests.support.writers import write_many
 
@@ -44,6 +46,7 @@ def _new_session(db: Database) -> str:
 def test_storage_migrations_match_the_tables(db: Database) -> None:
     with db.engine.connect() as conn:
         assert current_revision(conn) == head_revision()
+        assert {t.__name__ for t in TABLES} >= {"assay.server.monitors.tables"}
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
 
 

@@ -10,7 +10,10 @@ from pathlib import Path
 from sqlalchemy import update
 
 from assay.server import tokens
-from assay.server.db.tables import ApiToken, utcnow
+from assay.server.db.tables import utcnow
+from assay.server.tokens import TokenCache
+from assay.server.tokens.tables import ApiToken
+from assay.server.tokens.uses import TokenUses
 from tests.support.server import Served, assert_error, settings_for
 from tests.support.wait import wait_until
 
@@ -50,9 +53,9 @@ def test_token_cache_is_emptied_by_a_revocation_in_this_process(server: Served) 
     info, secret = tokens.create(server.db, f"cached-{time.monotonic_ns()}", tokens.Role.VIEWER)
     with server.client(headers={"Authorization": f"Bearer {secret}"}) as http:
         assert http.get("/api/v1/sessions").status_code == 200
-        assert server.app.state.context.token_cache.get(secret) is not None
+        assert server.app.state.context.part(TokenCache).get(secret) is not None
         tokens.revoke(server.db, info.id)
-        assert server.app.state.context.token_cache.get(secret) is None
+        assert server.app.state.context.part(TokenCache).get(secret) is None
         assert_error(http.get("/api/v1/sessions"), 401, "unauthorized")
 
 
@@ -66,7 +69,7 @@ def test_token_last_use_is_written_in_one_batch(
             assert http.get("/api/v1/sessions").status_code == 200
     used = {t.name.split("-")[0]: t.last_used_at for t in tokens.list_tokens(served.db)}
     assert used == {"viewer": None, "runner": None, "admin": None}  # not one write per request
-    served.app.state.context.flush_uses()
+    served.app.state.context.part(TokenUses).flush()
     used = {t.name.split("-")[0]: t.last_used_at for t in tokens.list_tokens(served.db)}
     assert used["admin"] is None
     assert used["viewer"] is not None and used["viewer"] >= before

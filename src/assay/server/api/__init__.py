@@ -1,12 +1,10 @@
-"""The HTTP API: one router per resource under ``/api/v1``, plus ``/health``."""
+"""What the features' HTTP APIs share: the context dependency, models, cursors, the orjson
+route, and the error answers every ``/api/v1`` route may give (``ERRORS``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import FastAPI
-
-from assay.server.api import feedback, health, integrations, results, sessions
 from assay.server.errors import ErrorOut
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -23,13 +21,3 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         503: "The database is unavailable",
     }.items()
 }
-
-
-def include_api(app: FastAPI) -> None:
-    """Every resource router (each declares its full ``/api/v1/...`` prefix, so the route
-    template in logs is the whole path); new resources are added here."""
-    for router in (sessions.router, results.router, integrations.router, feedback.router):
-        app.include_router(router, responses=ERRORS)
-
-
-__all__ = ["health", "include_api"]

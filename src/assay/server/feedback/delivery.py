@@ -19,10 +19,11 @@ from sqlalchemy import select
 
 from assay.core.secrets import redact
 from assay.server.db import Database
-from assay.server.db.tables import Feedback, FeedbackIssue, utcnow
+from assay.server.db.tables import utcnow
 from assay.server.feedback.github import PAGES, GitHubError, GitHubIssues
 from assay.server.feedback.store import attachment_infos
-from assay.server.jobs import Job, JobContext, JobRegistry
+from assay.server.feedback.tables import Feedback, FeedbackIssue
+from assay.server.jobs import Job, JobContext
 from assay.server.settings import Settings
 
 JOB = "feedback.github"
@@ -199,15 +200,16 @@ def deliver(ctx: JobContext) -> None:
         attempt(ctx, tracker, issue_id)
 
 
-def register(registry: JobRegistry, settings: Settings) -> None:
+def jobs(settings: Settings) -> list[Job]:
     """The delivery job, when GitHub is configured (one worker at a time)."""
-    if settings.github_enabled:
-        registry.add(
-            Job(
-                JOB,
-                settings.feedback_interval,
-                deliver,
-                f"turns feedback into issues of {settings.github_repository}",
-                singleton=True,
-            )
+    if not settings.github_enabled:
+        return []
+    return [
+        Job(
+            JOB,
+            settings.feedback_interval,
+            deliver,
+            f"turns feedback into issues of {settings.github_repository}",
+            singleton=True,
         )
+    ]

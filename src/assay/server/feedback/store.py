@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from assay.server.db.tables import Feedback, FeedbackAttachment, FeedbackIssue, utcnow
+from assay.server.db.tables import utcnow
 from assay.server.feedback.attachments import Attachment
+from assay.server.feedback.tables import Feedback, FeedbackAttachment, FeedbackIssue
 
 
 def fingerprint(title: str, description: str) -> str:

@@ -11,11 +11,11 @@ from pathlib import Path
 
 from assay.core.errors import SuiteError, UsageError
 from assay.server.db import Database
-from assay.server.db.tables import IntegrationState
 from assay.server.integrations import store
 from assay.server.integrations.check import run_check
 from assay.server.integrations.config import Integration, load_integrations, render
-from assay.server.jobs import Job, JobContext, JobRegistry
+from assay.server.integrations.tables import IntegrationState
+from assay.server.jobs import Job, JobContext
 
 JOB_PREFIX = "integration:"
 
@@ -48,10 +48,11 @@ class Integrations:
         integration = self.by_name[name]
         return store.record(db, name, run_check(integration), trigger, worker)
 
-    def register(self, registry: JobRegistry, history_days: float, every: float) -> None:
+    def jobs(self, history_days: float, every: float) -> list[Job]:
         """A job per integration, and one that forgets history older than ``history_days``."""
+        jobs = []
         for integration in self.by_name.values():
-            registry.add(
+            jobs.append(
                 Job(
                     f"{JOB_PREFIX}{integration.name}",
                     integration.interval,
@@ -61,7 +62,7 @@ class Integrations:
                 )
             )
         if self.by_name:
-            registry.add(
+            jobs.append(
                 Job(
                     "integrations.housekeeping",
                     every,
@@ -71,6 +72,7 @@ class Integrations:
                     first_delay=min(60.0, every),
                 )
             )
+        return jobs
 
     def _scheduled(self, ctx: JobContext, name: str) -> None:
         self.check(ctx.db, name, "schedule", ctx.worker_id)

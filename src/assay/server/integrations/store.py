@@ -9,8 +9,9 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from assay.server.db import Database
-from assay.server.db.tables import IntegrationCheck, IntegrationState, utcnow
+from assay.server.db.tables import utcnow
 from assay.server.integrations.check import Health, Outcome
+from assay.server.integrations.tables import IntegrationCheck, IntegrationState
 
 
 def ensure(db: Database, names: list[str]) -> None:
@@ -59,6 +60,11 @@ def record(
         )
         session.flush()
         return state
+
+
+def state(session: Session, name: str) -> IntegrationState | None:
+    """The integration's latest status, or None before its first check."""
+    return session.get(IntegrationState, name)
 
 
 def states(session: Session, names: list[str]) -> dict[str, IntegrationState]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import assay.server.features  # noqa: F401  (every feature's tables join Base.metadata)
 from assay.server.db.tables import Base
 
 connection = context.config.attributes.get("connection")

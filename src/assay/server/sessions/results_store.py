@@ -22,8 +22,10 @@ from sqlalchemy import RowMapping, Select, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from assay.core.results import Status
-from assay.server.db.tables import Result, RunSession, utcnow
-from assay.server.schemas import ResultIn, ResultOut, without_nul
+from assay.server.api.models import without_nul
+from assay.server.db.tables import utcnow
+from assay.server.sessions.schemas import ResultIn, ResultOut
+from assay.server.sessions.tables import Result, RunSession
 
 Q = TypeVar("Q", bound=Select[Any])
 CHUNK = 500  # ids per lookup: well under SQLite's 32,766 bound parameters
@@ -47,6 +49,11 @@ def _row(session_id: str, result: ResultIn, now: Any) -> dict[str, Any]:
     data["failures"] = [f.model_dump(mode="json") for f in result.failures]
     data |= {"session_id": session_id, "result_id": result.result_id, "received_at": now}
     return {_COLUMN[key]: value for key, value in data.items()}
+
+
+def exists(db: Session, session_id: str, result_id: str) -> bool:
+    """Whether the session holds a result with this id."""
+    return bool(_stored(db, session_id, [result_id]))
 
 
 def _stored(db: Session, session_id: str, ids: list[str]) -> set[str]:

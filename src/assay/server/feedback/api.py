@@ -10,14 +10,14 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Path, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
-from sqlalchemy import select
 
-from assay.server.api.deps import API_PREFIX, ContextDep, Runner, Viewer
+from assay.server.api.deps import API_PREFIX, ContextDep
 from assay.server.context import ServerContext
-from assay.server.db.tables import Result, RunSession
 from assay.server.errors import ApiError, ErrorDetail
 from assay.server.feedback import store
 from assay.server.feedback.attachments import Attachment, AttachmentError, check
+from assay.server.sessions import result_exists, session_exists
+from assay.server.tokens import AsRunner, AsViewer
 
 router = APIRouter(prefix=f"{API_PREFIX}/feedback", tags=["feedback"])
 FeedbackId = Annotated[str, Path(min_length=1, max_length=32, description="A report's id.")]
@@ -103,17 +103,12 @@ def _invalid(field: str, message: str) -> ApiError:
 
 def _store(context: ServerContext, report: store.NewReport, token_id: str) -> FeedbackOut:
     with context.db.write() as db:
-        if report.session_id is not None and db.get(RunSession, report.session_id) is None:
+        if report.session_id is not None and not session_exists(db, report.session_id):
             raise _invalid("body.session_id", f"no session with id '{report.session_id}'")
         if report.result_id is not None:
             if report.session_id is None:
                 raise _invalid("body.result_id", "a result is linked with its session_id")
-            found = db.scalar(
-                select(Result.pk).where(
-                    Result.session_id == report.session_id, Result.result_id == report.result_id
-                )
-            )
-            if found is None:
+            if not result_exists(db, report.session_id, report.result_id):
                 raise _invalid("body.result_id", f"no result '{report.result_id}' in the session")
         row = store.create(db, report, token_id)
         db.flush()
@@ -125,7 +120,7 @@ def _store(context: ServerContext, report: store.NewReport, token_id: str) -> Fe
 @router.post("", status_code=202, response_model=FeedbackOut)
 async def submit_feedback(
     context: ContextDep,
-    principal: Runner,
+    principal: AsRunner,
     response: Response,
     title: Annotated[str, Form(min_length=1, max_length=200)],
     description: Annotated[str, Form(min_length=1, max_length=50_000)],
@@ -180,7 +175,7 @@ async def submit_feedback(
 
 
 @router.get("/{feedback_id}", response_model=FeedbackOut)
-def get_feedback(feedback_id: FeedbackId, context: ContextDep, _: Viewer) -> FeedbackOut:
+def get_feedback(feedback_id: FeedbackId, context: ContextDep, _: AsViewer) -> FeedbackOut:
     """A report, with its GitHub issue's number and URL once created (viewer)."""
     with context.db.read() as db:
         report = store.read(db, feedback_id)
@@ -198,7 +193,7 @@ def get_attachment(
     feedback_id: FeedbackId,
     position: Annotated[int, Path(ge=1, le=1000)],
     context: ContextDep,
-    _: Viewer,
+    _: AsViewer,
 ) -> Response:
     """One attachment, as a download (viewer)."""
     with context.db.read() as db:

@@ -10,8 +10,10 @@ from typing import Any, TypeVar
 from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy.orm import Session
 
-from assay.server.db.tables import RunSession, utcnow
-from assay.server.schemas import SessionCreate, SessionOut, SessionPatch, Summary, without_nul
+from assay.server.api.models import without_nul
+from assay.server.db.tables import utcnow
+from assay.server.sessions.schemas import SessionCreate, SessionOut, SessionPatch, Summary
+from assay.server.sessions.tables import RunSession
 
 Q = TypeVar("Q", bound=Select[Any])
 
@@ -41,6 +43,20 @@ def summary(row: RunSession) -> Summary:
         skipped=row.skipped,
         total=row.total,
     )
+
+
+def get(db: Session, session_id: str, for_update: bool = False) -> RunSession | None:
+    """The session's row, or None; ``for_update`` locks it for a change (PostgreSQL)."""
+    return db.get(RunSession, session_id, with_for_update=for_update)
+
+
+def exists(db: Session, session_id: str) -> bool:
+    return db.get(RunSession, session_id) is not None
+
+
+def current_summary(db: Session, session_id: str) -> Summary:
+    """The session's counts as they are now in the database (after an upload's updates)."""
+    return summary(db.get_one(RunSession, session_id, populate_existing=True))
 
 
 def create(db: Session, body: SessionCreate, token_id: str) -> tuple[RunSession, bool]:

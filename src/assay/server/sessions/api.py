@@ -5,18 +5,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 from sqlalchemy.exc import IntegrityError
 
 from assay.core.identifiers import LABEL
-from assay.server.api.deps import API_PREFIX, ContextDep, Runner, SessionId, Viewer
+from assay.server.api.deps import API_PREFIX, ContextDep
+from assay.server.api.models import Page
 from assay.server.api.pagination import Cursor, Limit, decode_cursor, encode_cursor
-from assay.server.db.tables import RunSession
 from assay.server.errors import ApiError
-from assay.server.schemas import Page, SessionCreate, SessionOut, SessionPatch, SessionStatus
-from assay.server.store import sessions as store
+from assay.server.sessions import store
+from assay.server.sessions.schemas import SessionCreate, SessionOut, SessionPatch, SessionStatus
+from assay.server.tokens import AsRunner, AsViewer
 
 router = APIRouter(prefix=f"{API_PREFIX}/sessions", tags=["sessions"])
+SessionId = Annotated[str, Path(min_length=1, max_length=64, description="A session's id.")]
 
 
 def not_found(session_id: str) -> ApiError:
@@ -35,7 +37,7 @@ CREATED: dict[int | str, dict[str, Any]] = {
 
 @router.post("", status_code=201, response_model=SessionOut, responses=CREATED)
 def create_session(
-    body: SessionCreate, context: ContextDep, principal: Runner, response: Response
+    body: SessionCreate, context: ContextDep, principal: AsRunner, response: Response
 ) -> SessionOut:
     """Create a session (runner).
 
@@ -51,7 +53,7 @@ def create_session(
     except IntegrityError:
         # two first tries with one client id raced; the other one won, so this is a repeat
         with context.db.read() as db:
-            existing = db.get(RunSession, body.id) if body.id else None
+            existing = store.get(db, body.id) if body.id else None
             if existing is None:
                 raise
             out, created = store.to_out(existing), False
@@ -63,7 +65,7 @@ def create_session(
 @router.get("", response_model=Page[SessionOut])
 def list_sessions(
     context: ContextDep,
-    _: Viewer,
+    _: AsViewer,
     limit: Limit = 50,
     cursor: Cursor = None,
     status: Annotated[list[SessionStatus] | None, Query(description="Any of these.")] = None,
@@ -99,10 +101,10 @@ def list_sessions(
 
 
 @router.get("/{session_id}", response_model=SessionOut)
-def get_session(session_id: SessionId, context: ContextDep, _: Viewer) -> SessionOut:
+def get_session(session_id: SessionId, context: ContextDep, _: AsViewer) -> SessionOut:
     """One session with its summary counts (viewer)."""
     with context.db.read() as db:
-        row = db.get(RunSession, session_id)
+        row = store.get(db, session_id)
         if row is None:
             raise not_found(session_id)
         return store.to_out(row)
@@ -110,11 +112,11 @@ def get_session(session_id: SessionId, context: ContextDep, _: Viewer) -> Sessio
 
 @router.patch("/{session_id}", response_model=SessionOut)
 def patch_session(
-    session_id: SessionId, body: SessionPatch, context: ContextDep, _: Runner
+    session_id: SessionId, body: SessionPatch, context: ContextDep, _: AsRunner
 ) -> SessionOut:
     """Change a session's fields (runner); finishing it stamps ``finished_at``."""
     with context.db.write() as db:
-        row = db.get(RunSession, session_id, with_for_update=True)
+        row = store.get(db, session_id, for_update=True)
         if row is None:
             raise not_found(session_id)
         store.patch(row, body)

@@ -1,4 +1,4 @@
-"""The API's request and response models (pydantic), kept apart from the database tables.
+"""The sessions feature's request and response models (pydantic), apart from its tables.
 
 ``ResultIn`` accepts exactly what ``assay.core.results.StepResult.to_dict()`` produces, plus
 an optional client ``id`` that makes re-uploads idempotent.
@@ -7,11 +7,10 @@ an optional client ``id`` that makes re-uploads idempotent.
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
-from typing import Annotated, Any, Generic, TypeVar
+from datetime import datetime
+from typing import Annotated, Any
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -22,19 +21,8 @@ from pydantic import (
 from assay.core.failures import Part
 from assay.core.identifiers import LABEL_KEY, MAX_LABEL_VALUE, SESSION_ID
 from assay.core.results import MAX_RESULT_ID, Phase, Status, result_id
+from assay.server.api.models import Short, Strict, When
 
-T = TypeVar("T")
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    """Naive times are taken as UTC; aware ones are converted to it."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-When = Annotated[datetime, AfterValidator(_utc)]
-Short = Annotated[str, StringConstraints(max_length=200)]
 ClientId = Annotated[str, StringConstraints(pattern=SESSION_ID)]
 LabelKey = Annotated[str, StringConstraints(pattern=LABEL_KEY)]
 LabelValue = Annotated[str, StringConstraints(max_length=MAX_LABEL_VALUE)]
@@ -53,33 +41,6 @@ class SessionStatus(enum.StrEnum):
     @property
     def finished(self) -> bool:
         return self not in (SessionStatus.PENDING, SessionStatus.RUNNING)
-
-
-NUL, REPLACEMENT = "\x00", "\ufffd"
-
-
-def without_nul(value: Any) -> Any:
-    """``value`` with NUL characters replaced by U+FFFD, in nested dicts and lists too.
-
-    PostgreSQL cannot store NUL in text or JSON, so no backend keeps it: a check's output
-    that holds one is stored (not refused), the same on SQLite and PostgreSQL.
-    """
-    if isinstance(value, str):
-        return value.replace(NUL, REPLACEMENT) if NUL in value else value
-    if isinstance(value, dict):
-        return {without_nul(k): without_nul(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [without_nul(v) for v in value]
-    return value
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _without_nul(cls, data: Any) -> Any:
-        return without_nul(data)
 
 
 class SessionCreate(Strict):
@@ -219,12 +180,3 @@ class IngestOut(BaseModel):
     duplicates: int
     duplicate_ids: list[str]
     summary: Summary
-
-
-class Page(BaseModel, Generic[T]):
-    """One page of a list; pass ``next_cursor`` as ``cursor`` for the next (null: last)."""
-
-    items: list[T]
-    total: int
-    limit: int
-    next_cursor: str | None

@@ -10,8 +10,8 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from assay.server.api.deps import ContextDep, require
-from assay.server.tokens import Role
+from assay.server.api.deps import ContextDep
+from assay.server.tokens import Role, require
 
 FORMATS = ("text/plain", "application/openmetrics-text")
 

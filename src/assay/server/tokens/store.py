@@ -26,7 +26,8 @@ from sqlalchemy import select, update
 
 from assay.core.errors import UsageError
 from assay.server.db import Database
-from assay.server.db.tables import ApiToken, utcnow
+from assay.server.db.tables import utcnow
+from assay.server.tokens.tables import ApiToken
 
 PREFIX = "assay_"
 _SHAPE = re.compile(r"^assay_([0-9a-f]{12})_([A-Za-z0-9_-]{20,100})$")

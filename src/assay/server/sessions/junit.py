@@ -17,7 +17,7 @@ from defusedxml import DefusedXmlException
 from pydantic import ValidationError
 
 from assay.core.results import Phase, Status
-from assay.server.schemas import ResultIn
+from assay.server.sessions.schemas import ResultIn
 
 MAX_TEXT = 10_000  # characters kept of a failure's text or system-out
 # what assay's own JUnit (report/junit.py) says of each case as properties

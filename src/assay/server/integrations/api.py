@@ -9,14 +9,15 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 
-from assay.server.api.deps import API_PREFIX, ContextDep, Runner, Viewer
+from assay.server.api.deps import API_PREFIX, ContextDep
+from assay.server.api.models import Page
 from assay.server.api.pagination import Cursor, Limit, decode_cursor, encode_cursor
 from assay.server.context import ServerContext
-from assay.server.db.tables import IntegrationCheck, IntegrationState
 from assay.server.errors import ApiError
-from assay.server.integrations import Health, Integration
+from assay.server.integrations import Health, Integration, Integrations
 from assay.server.integrations import store as integration_store
-from assay.server.schemas import Page
+from assay.server.integrations.tables import IntegrationCheck, IntegrationState
+from assay.server.tokens import AsRunner, AsViewer
 
 router = APIRouter(prefix=f"{API_PREFIX}/integrations", tags=["integrations"])
 IntegrationId = Annotated[
@@ -97,9 +98,10 @@ def _check_out(row: IntegrationCheck) -> CheckOut:
 
 
 def _integration(context: ServerContext, name: str) -> Integration:
-    found = context.integrations.get(name)
+    integrations = context.part(Integrations)
+    found = integrations.get(name)
     if found is None:
-        known = ", ".join(context.integrations.names[:20]) or "none are configured"
+        known = ", ".join(integrations.names[:20]) or "none are configured"
         raise ApiError(404, f"no integration with id '{name}' (known: {known})")
     return found
 
@@ -107,18 +109,19 @@ def _integration(context: ServerContext, name: str) -> Integration:
 @router.get("", response_model=Page[IntegrationOut])
 def list_integrations(
     context: ContextDep,
-    _: Viewer,
+    _: AsViewer,
     limit: Limit = 50,
     cursor: Cursor = None,
     status: StatusFilter = None,
 ) -> Page[IntegrationOut]:
     """Every configured integration with its latest status, by id (viewer)."""
-    names = context.integrations.names
+    integrations = context.part(Integrations)
+    names = integrations.names
     with context.db.read() as db:
         states = integration_store.states(db, names)
     wanted = {str(s) for s in status or []}
     items = [
-        _out(context.integrations.by_name[n], states.get(n))
+        _out(integrations.by_name[n], states.get(n))
         for n in names
         if not wanted or (states[n].status if n in states else Health.UNKNOWN) in wanted
     ]
@@ -133,19 +136,19 @@ def list_integrations(
 
 @router.get("/{integration_id}", response_model=IntegrationOut)
 def get_integration(
-    integration_id: IntegrationId, context: ContextDep, _: Viewer
+    integration_id: IntegrationId, context: ContextDep, _: AsViewer
 ) -> IntegrationOut:
     """One integration and its latest status (viewer)."""
     integration = _integration(context, integration_id)
     with context.db.read() as db:
-        return _out(integration, db.get(IntegrationState, integration_id))
+        return _out(integration, integration_store.state(db, integration_id))
 
 
 @router.get("/{integration_id}/health", response_model=IntegrationHealth)
 def integration_health(
     integration_id: IntegrationId,
     context: ContextDep,
-    _: Viewer,
+    _: AsViewer,
     limit: Limit = 50,
     cursor: Cursor = None,
     status: StatusFilter = None,
@@ -154,7 +157,7 @@ def integration_health(
     integration = _integration(context, integration_id)
     before = decode_cursor(cursor, int)[0] if cursor is not None else None
     with context.db.read() as db:
-        state = db.get(IntegrationState, integration_id)
+        state = integration_store.state(db, integration_id)
         rows, total, more = integration_store.history(
             db, integration_id, limit, before, [str(s) for s in status or []]
         )
@@ -168,9 +171,11 @@ def integration_health(
 
 @router.post("/{integration_id}/health", response_model=IntegrationOut)
 def check_integration(
-    integration_id: IntegrationId, context: ContextDep, _: Runner
+    integration_id: IntegrationId, context: ContextDep, _: AsRunner
 ) -> IntegrationOut:
     """Run the integration's check now and answer with the new status (runner)."""
     integration = _integration(context, integration_id)
-    state = context.integrations.check(context.db, integration_id, "manual", context.worker_id)
+    state = context.part(Integrations).check(
+        context.db, integration_id, "manual", context.worker_id
+    )
     return _out(integration, state)

@@ -8,17 +8,18 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from assay.core.results import Phase, Status
-from assay.server.api.deps import API_PREFIX, ContextDep, Runner, SessionId, Viewer
+from assay.server.api.deps import API_PREFIX, ContextDep
 from assay.server.api.jsonroute import OrjsonRoute
+from assay.server.api.models import Page
 from assay.server.api.pagination import Cursor, Limit, decode_cursor, encode_cursor
-from assay.server.api.sessions import not_found
 from assay.server.context import ServerContext
-from assay.server.db.tables import RunSession
 from assay.server.errors import ApiError, ErrorDetail
-from assay.server.junit import JunitError, parse_junit
-from assay.server.schemas import IngestOut, Page, ResultBatch, ResultIn, ResultOut
-from assay.server.store import results as store
-from assay.server.store.sessions import summary
+from assay.server.sessions import results_store as store
+from assay.server.sessions import store as sessions
+from assay.server.sessions.api import SessionId, not_found
+from assay.server.sessions.junit import JunitError, parse_junit
+from assay.server.sessions.schemas import IngestOut, ResultBatch, ResultIn, ResultOut
+from assay.server.tokens import AsRunner, AsViewer
 
 router = APIRouter(
     prefix=API_PREFIX + "/sessions/{session_id}", tags=["results"], route_class=OrjsonRoute
@@ -38,7 +39,7 @@ def _ingest(context: ServerContext, session_id: SessionId, results: list[ResultI
         done = store.ingest(db, session_id, results)
         if done is None:
             raise not_found(session_id)
-        counts = summary(db.get_one(RunSession, session_id, populate_existing=True))
+        counts = sessions.current_summary(db, session_id)
     context.metrics.results.inc(len(done.accepted))
     context.metrics.duplicates.inc(len(done.duplicates))
     return IngestOut(
@@ -51,13 +52,13 @@ def _ingest(context: ServerContext, session_id: SessionId, results: list[ResultI
 
 def _must_exist(context: ServerContext, session_id: str) -> None:
     with context.db.read() as db:
-        if db.get(RunSession, session_id) is None:
+        if not sessions.exists(db, session_id):
             raise not_found(session_id)
 
 
 @router.post("/results", status_code=201, response_model=IngestOut, responses=INGESTED)
 def upload_results(
-    session_id: SessionId, body: ResultBatch, context: ContextDep, _: Runner, response: Response
+    session_id: SessionId, body: ResultBatch, context: ContextDep, _: AsRunner, response: Response
 ) -> IngestOut:
     """Store a batch of results (runner); ids already stored are counted, not duplicated.
 
@@ -80,7 +81,7 @@ def upload_results(
 def list_results(
     session_id: SessionId,
     context: ContextDep,
-    _: Viewer,
+    _: AsViewer,
     limit: Limit = 100,
     cursor: Cursor = None,
     status: Annotated[list[Status] | None, Query(description="Any of these.")] = None,
@@ -120,7 +121,7 @@ def list_results(
     },
 )
 async def import_junit(
-    session_id: SessionId, request: Request, context: ContextDep, _: Runner, response: Response
+    session_id: SessionId, request: Request, context: ContextDep, _: AsRunner, response: Response
 ) -> IngestOut:
     """Import a JUnit XML report (runner): each `<testcase>` becomes a result.
 

@@ -1,0 +1,21 @@
+"""The server's features, in the order their routes are added.
+
+A new feature is a folder with a ``feature.py`` declaring ``FEATURE``, added to this list
+(and, if it has settings, its section to ``settings.Settings``); ``docs/architecture.md``
+describes the seam.
+"""
+
+from __future__ import annotations
+
+from assay.server.feature import Feature
+from assay.server.feedback.feature import FEATURE as FEEDBACK
+from assay.server.health.feature import FEATURE as HEALTH
+from assay.server.integrations.feature import FEATURE as INTEGRATIONS
+from assay.server.monitors import tables as monitor_tables
+from assay.server.sessions.feature import FEATURE as SESSIONS
+from assay.server.tokens.feature import FEATURE as TOKENS
+
+FEATURES: tuple[Feature, ...] = (HEALTH, TOKENS, SESSIONS, INTEGRATIONS, FEEDBACK)
+
+# every table the migrations create: the features', and the monitors' ahead of their feature
+TABLES = (*(f.tables for f in FEATURES if f.tables is not None), monitor_tables)

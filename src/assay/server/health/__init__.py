@@ -1,0 +1,1 @@
+"""The server's own health (``/health*``, public) and its Prometheus ``/metrics``."""
