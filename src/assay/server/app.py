@@ -32,7 +32,7 @@ from assay.server.feedback import delivery
 from assay.server.integrations import Integrations
 from assay.server.integrations import jobs as integration_jobs
 from assay.server.integrations import store as integration_store
-from assay.server.jobs import Job, JobContext, JobRegistry, JobRunner
+from assay.server.jobs import Job, JobContext, JobRegistry, Scheduler
 from assay.server.jobs import database as database_jobs
 from assay.server.middleware import RequestContext
 from assay.server.ratelimit import RateLimiter
@@ -109,9 +109,9 @@ def create_app(
             context.revision = await asyncio.to_thread(upgrade, context.db.engine)
         await asyncio.to_thread(integration_store.ensure, context.db, integrations.names)
         job_context = JobContext(context.db, settings, context.worker_id, log)
-        context.runner = JobRunner(registry, job_context, context.metrics.job_finished)
+        context.scheduler = Scheduler(registry, job_context, context.metrics.job_finished)
         if settings.jobs_enabled:
-            await context.runner.start()
+            await context.scheduler.start()
         log.info(
             "assay server %s ready: database %s, worker %s",
             __version__,
@@ -121,7 +121,7 @@ def create_app(
         try:
             yield
         finally:
-            await context.runner.stop()
+            await context.scheduler.stop()
             with contextlib.suppress(Exception):  # the database may be gone: uses are a hint
                 await asyncio.to_thread(context.flush_uses)
             context.db.dispose()

@@ -14,7 +14,7 @@ from assay.server import tokens
 from assay.server.db import Database
 from assay.server.db.tables import utcnow
 from assay.server.integrations import Integrations
-from assay.server.jobs import JobRegistry, JobRunner
+from assay.server.jobs import JobRegistry, Scheduler
 from assay.server.metrics import Metrics
 from assay.server.ratelimit import RateLimiter
 from assay.server.settings import Settings
@@ -38,7 +38,7 @@ class ServerContext:
     started_at: datetime
     started_monotonic: float = field(default_factory=time.monotonic)
     integrations: Integrations = field(default_factory=lambda: Integrations([]))
-    runner: JobRunner | None = None
+    scheduler: Scheduler | None = None
     revision: str | None = None
     tracing: Tracing | None = None
     metrics: Metrics = field(default_factory=Metrics)
