@@ -31,7 +31,7 @@ from assay.server.db.tables import utcnow
 from assay.server.errors import install_error_handlers
 from assay.server.feature import Plugged
 from assay.server.features import FEATURES
-from assay.server.jobs import JobContext, JobRegistry, JobRunner
+from assay.server.jobs import JobContext, JobRegistry, Scheduler
 from assay.server.jobs import database as database_jobs
 from assay.server.middleware import RequestContext
 from assay.server.ratelimit import RateLimiter
@@ -95,9 +95,11 @@ def create_app(
             if part.start is not None:
                 await asyncio.to_thread(part.start)
         job_context = JobContext(context.db, settings, context.worker_id, log)
-        context.runner = JobRunner(registry, job_context, context.metrics.job_finished)
+        context.scheduler = Scheduler(
+            registry, job_context, context.metrics.job_finished, settings.job_threads
+        )
         if settings.jobs_enabled:
-            await context.runner.start()
+            await context.scheduler.start()
         log.info(
             "assay server %s ready: database %s, worker %s",
             __version__,
@@ -107,7 +109,7 @@ def create_app(
         try:
             yield
         finally:
-            await context.runner.stop()
+            await context.scheduler.stop()
             for part in reversed(plugged):
                 if part.stop is not None:
                     await asyncio.to_thread(part.stop)

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from assay.server.db import Database
-from assay.server.jobs import JobRegistry, JobRunner
+from assay.server.jobs import JobRegistry, Scheduler
 from assay.server.metrics import Metrics
 from assay.server.ratelimit import RateLimiter
 from assay.server.tracing import Tracing
@@ -36,7 +36,7 @@ class ServerContext:
     worker_id: str
     started_at: datetime
     started_monotonic: float = field(default_factory=time.monotonic)
-    runner: JobRunner | None = None
+    scheduler: Scheduler | None = None
     revision: str | None = None
     tracing: Tracing | None = None
     metrics: Metrics = field(default_factory=Metrics)

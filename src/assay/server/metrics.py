@@ -49,7 +49,7 @@ def multiprocess_enabled() -> bool:
 
 
 class Metrics:
-    """The metrics of one app; the routes, middleware and job runner update them."""
+    """The metrics of one app; the routes, middleware and job scheduler update them."""
 
     def __init__(self) -> None:
         self.multiprocess = multiprocess_enabled()

@@ -72,6 +72,9 @@ class ServerSettings(BaseModel):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     migrate_on_start: bool = Field(True, description="Apply migrations when the app starts.")
     jobs_enabled: bool = Field(True, description="Run background jobs.")
+    job_threads: int = Field(
+        4, ge=1, le=64, description="Background jobs run at once per worker (checks, deliveries)."
+    )
     heartbeat_interval: float = Field(30.0, gt=0, description="Seconds between heartbeats.")
     housekeeping_interval: float = Field(600.0, gt=0, description="Seconds between cleanups.")
     docs: bool = Field(True, description="Serve /docs and /openapi.json.")

@@ -24,7 +24,7 @@ from assay.server import create_app, load_settings
 from assay.server.db.tables import utcnow
 from assay.server.integrations import Health, Integrations, store
 from assay.server.integrations.tables import IntegrationCheck
-from assay.server.jobs import JobContext, JobRegistry, JobRunner, leases
+from assay.server.jobs import JobContext, JobRegistry, Scheduler, leases
 from tests.support.http_service import HttpService
 from tests.support.server import Served, assert_error, settings_for
 from tests.support.wait import wait_until
@@ -316,20 +316,20 @@ def test_integrations_checks_are_singleton_jobs_across_workers(integrated: Serve
     assert job is not None and job.singleton
     log = logging.getLogger("test")
     others = [
-        JobRunner(registry, JobContext(integrated.db, context.settings, f"other-{n}", log))
+        Scheduler(registry, JobContext(integrated.db, context.settings, f"other-{n}", log))
         for n in range(2)
     ]
     # the server's own worker runs the check at start and holds the lease for an interval
-    own = context.runner.states["integration:port"]
+    own = context.scheduler.states["integration:port"]
     wait_until(lambda: own.runs > 0, 30, 0.05, "the server's own check never ran")
     assert own.last_status == "ok"
-    for runner in others:
-        runner.run_once(job)
+    for scheduler in others:
+        scheduler.run_once(job)
     assert [r.states["integration:port"].last_status for r in others] == ["skipped"] * 2
     leases.release(integrated.db, "integration:port", context.worker_id)  # as on shutdown
     before = checks_of(integrated, "port")
-    for runner in others:
-        runner.run_once(job)
+    for scheduler in others:
+        scheduler.run_once(job)
     assert [r.states["integration:port"].last_status for r in others] == ["ok", "skipped"]
     assert checks_of(integrated, "port") == before + 1
 

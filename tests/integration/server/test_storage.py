@@ -21,7 +21,7 @@ from assay.server.db.errors import cli_errors, describe
 from assay.server.db.migrate import alembic_config, current_revision, head_revision, upgrade
 from assay.server.db.tables import Base, JobLease, utcnow
 from assay.server.features import TABLES
-from assay.server.jobs import Job, JobContext, JobRegistry, JobRunner, leases
+from assay.server.jobs import Job, JobContext, JobRegistry, Scheduler, leases
 from assay.server.sessions import store as sessions
 from assay.server.sessions.schemas import SessionCreate
 from assay.server.sessions.tables import Result, RunSession
@@ -154,15 +154,15 @@ def test_storage_a_singleton_job_runs_in_one_worker(db: Database, database_url: 
     )
     import logging
 
-    runners = [
-        JobRunner(registry, JobContext(db, settings_for(database_url), w, logging.getLogger()))
+    schedulers = [
+        Scheduler(registry, JobContext(db, settings_for(database_url), w, logging.getLogger()))
         for w in ("one", "two")
     ]
-    for runner in runners:
-        runner.run_once(job)
+    for scheduler in schedulers:
+        scheduler.run_once(job)
     assert calls == ["one"]
-    assert runners[0].states[job.name].last_status == "ok"
-    assert runners[1].states[job.name].last_status == "skipped"
+    assert schedulers[0].states[job.name].last_status == "ok"
+    assert schedulers[1].states[job.name].last_status == "skipped"
 
 
 def test_storage_job_registry_rejects_duplicates() -> None:

@@ -54,6 +54,7 @@ class JobHealth(BaseModel):
     last_finished_at: datetime | None
     last_duration_ms: float | None
     next_run_at: datetime | None
+    lease_error: str | None = None  # a singleton's lease could not be renewed during a run
 
 
 class WorkerHealth(BaseModel):
@@ -106,9 +107,11 @@ def database_health(context: ServerContext) -> DatabaseHealth:
 
 def jobs_health(context: ServerContext) -> JobsHealth:
     jobs = []
-    runner = context.runner
+    scheduler = context.scheduler
     for job in context.jobs:
-        state = runner.states[job.name] if runner else None
+        # .get: jobs come and go at run time; one removed since the registry's snapshot
+        # has no state any more
+        state = scheduler.states.get(job.name) if scheduler else None
         jobs.append(
             JobHealth(
                 name=job.name,
@@ -119,7 +122,7 @@ def jobs_health(context: ServerContext) -> JobsHealth:
             )
         )
     failing = any(j.last_status == "failed" for j in jobs)
-    status: Status = "degraded" if failing or (runner is None and jobs) else "ok"
+    status: Status = "degraded" if failing or (scheduler is None and jobs) else "ok"
     return JobsHealth(status=status, worker=context.worker_id, jobs=jobs, workers=_workers(context))
 
 

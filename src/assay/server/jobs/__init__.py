@@ -1,6 +1,6 @@
-"""Background jobs: registry, runner, leases, and the server's own database jobs."""
+"""Background jobs: registry, scheduler, leases, and the server's own database jobs."""
 
 from assay.server.jobs.registry import Job, JobContext, JobRegistry, JobState
-from assay.server.jobs.runner import JobRunner
+from assay.server.jobs.scheduler import Scheduler
 
-__all__ = ["Job", "JobContext", "JobRegistry", "JobRunner", "JobState"]
+__all__ = ["Job", "JobContext", "JobRegistry", "JobState", "Scheduler"]

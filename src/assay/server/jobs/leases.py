@@ -6,6 +6,7 @@ two workers racing for it cannot both win, on SQLite or PostgreSQL.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import timedelta
 
 from sqlalchemy import or_, update
@@ -37,6 +38,22 @@ def acquire(db: Database, name: str, holder: str, seconds: float) -> bool:
         return False
 
 
+def renew(db: Database, name: str, holder: str, seconds: float) -> bool:
+    """Extend ``holder``'s lease ``name`` to ``seconds`` from now; False if another holds it.
+
+    Unlike ``acquire`` it never takes a lease someone else holds, nor creates one: a worker
+    that lost its lease mid-run must learn so, not silently win it back.
+    """
+    until = utcnow() + timedelta(seconds=seconds)
+    with db.write() as session:
+        renewed = session.execute(  # type: ignore[attr-defined]  # a CursorResult
+            update(JobLease)
+            .where(JobLease.name == name, JobLease.holder == holder)
+            .values(expires_at=until)
+        ).rowcount
+    return bool(renewed)
+
+
 def release(db: Database, name: str, holder: str) -> None:
     """Give the lease up early (on shutdown) so another worker can take it at once."""
     with db.write() as session:
@@ -45,3 +62,13 @@ def release(db: Database, name: str, holder: str) -> None:
             .where(JobLease.name == name, JobLease.holder == holder)
             .values(expires_at=utcnow())
         )
+
+
+def release_all(db: Database, holder: str, keep: Collection[str] = ()) -> None:
+    """Give up every lease ``holder`` holds but those named in ``keep`` (runs still going
+    on at shutdown): one statement however many singleton jobs this worker has."""
+    query = update(JobLease).where(JobLease.holder == holder)
+    if keep:
+        query = query.where(JobLease.name.not_in(list(keep)))
+    with db.write() as session:
+        session.execute(query.values(expires_at=utcnow()))
