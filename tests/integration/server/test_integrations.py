@@ -17,11 +17,11 @@ import httpx
 import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from assay.core.errors import UsageError
 from assay.server import create_app, load_settings
-from assay.server.db.tables import utcnow
+from assay.server.db.tables import JobLease, utcnow
 from assay.server.integrations import Health, Integrations, store
 from assay.server.integrations.tables import IntegrationCheck
 from assay.server.jobs import JobContext, JobRegistry, Scheduler, leases
@@ -126,13 +126,38 @@ def integrated(
     return serve(settings_for(database_url, integrations_file=path))
 
 
+KNOWN = {"api", "fast", "port", "secured", "gone"}
+
+
 def key_of(served: Served) -> str:
     return "pg" if served.db.dialect == "postgresql" else "lite"
 
 
+def latest_manual(http: httpx.Client, name: str) -> int:
+    """The id of the newest check a user asked for (0: none yet)."""
+    history = http.get(f"/api/v1/integrations/{name}/health", params={"limit": 500}).json()
+    return max(
+        (c["id"] for c in history["history"]["items"] if c["trigger"] == "manual"), default=0
+    )
+
+
 def check_now(served: Served, name: str, role: str = "runner") -> httpx.Response:
+    """Ask for a check (202 at once), wait until it is recorded, and answer the integration
+    as it is then; a refused request's answer as it came."""
+    with served.client("viewer") as http:
+        before = latest_manual(http, name) if name in KNOWN else 0
     with served.client(role) as http:
-        return http.post(f"/api/v1/integrations/{name}/health")
+        asked = http.post(f"/api/v1/integrations/{name}/health")
+    if asked.status_code != 202:
+        return asked
+    location = f"/api/v1/integrations/{name}/health"
+    assert asked.headers["location"] == location
+    assert asked.json() == {"integration": name, "status": "queued", "status_url": location}
+    with served.client("viewer") as http:
+        wait_until(
+            lambda: latest_manual(http, name) > before, 30, 0.05, f"{name}'s check never ran"
+        )
+        return http.get(f"/api/v1/integrations/{name}")
 
 
 def test_integrations_list_shows_each_check_and_never_its_credentials(
@@ -210,9 +235,25 @@ def test_integrations_an_unreachable_port_is_down(
         f"    check: {{tcp.connect: {{port: {url.rsplit(':', 1)[1]}}}}}\n",
         encoding="utf-8",
     )
-    served = serve(settings_for(database_url, integrations_file=path, jobs_enabled=False))
+    served = serve(settings_for(database_url, integrations_file=path))
     body = check_now(served, "gone").json()
     assert body["status"] == "down" and body["message"], body
+
+
+def test_integrations_check_now_needs_a_server_that_runs_jobs(
+    tmp_path: Path, database_url: str, serve: Callable[..., Served]
+) -> None:
+    path = tmp_path / "idle.yaml"
+    path.write_text(
+        "integrations:\n  idle:\n    target: {type: net, host: 127.0.0.1}\n"
+        "    check: {tcp.connect: {port: 9}}\n",
+        encoding="utf-8",
+    )
+    served = serve(settings_for(database_url, integrations_file=path, jobs_enabled=False))
+    refused = assert_error(check_now(served, "idle"), 409, "conflict")
+    assert "jobs_enabled = false" in refused["message"]
+    with served.client("viewer") as http:
+        assert http.get("/api/v1/integrations/idle/health").json()["history"]["total"] == 0
 
 
 def test_integrations_history_is_newest_first_and_paginated(
@@ -412,3 +453,19 @@ def test_integrations_create_app_refuses_a_bad_file(tmp_path: Path, database_url
     settings = settings_for(database_url)
     with pytest.raises(UsageError, match="missing required key 'check'"):
         create_app(settings.model_copy(update={"integrations_file": path}))
+
+
+def test_integrations_check_now_runs_here_while_another_worker_holds_the_lease(
+    integrated: Served,
+) -> None:
+    with integrated.db.write() as session:  # whoever held it, another worker holds it now
+        session.execute(
+            update(JobLease)
+            .where(JobLease.name == "integration:port")
+            .values(holder="another-worker", expires_at=utcnow() + timedelta(hours=1))
+        )
+    try:
+        body = check_now(integrated, "port").json()
+    finally:
+        leases.release(integrated.db, "integration:port", "another-worker")
+    assert body["status"] == "up" and body["checked_at"]

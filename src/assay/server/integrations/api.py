@@ -6,14 +6,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel
 
 from assay.server.api.deps import API_PREFIX, ContextDep
 from assay.server.api.models import Page
 from assay.server.api.pagination import Cursor, Limit, decode_cursor, encode_cursor
 from assay.server.context import ServerContext
-from assay.server.errors import ApiError
+from assay.server.errors import ApiError, ErrorOut
 from assay.server.integrations import Health, Integration, Integrations
 from assay.server.integrations import store as integration_store
 from assay.server.integrations.tables import IntegrationCheck, IntegrationState
@@ -169,13 +169,40 @@ def integration_health(
     )
 
 
-@router.post("/{integration_id}/health", response_model=IntegrationOut)
+class CheckQueued(BaseModel):
+    """A check on its way: its outcome appears in ``status_url`` as a ``manual`` check."""
+
+    integration: str
+    status: str = "queued"
+    status_url: str
+
+
+@router.post(
+    "/{integration_id}/health",
+    status_code=202,
+    response_model=CheckQueued,
+    responses={
+        202: {"description": "Queued; `Location` (= `status_url`) shows the outcome"},
+        409: {"model": ErrorOut, "description": "This server runs no background jobs"},
+    },
+)
 def check_integration(
-    integration_id: IntegrationId, context: ContextDep, _: AsRunner
-) -> IntegrationOut:
-    """Run the integration's check now and answer with the new status (runner)."""
+    integration_id: IntegrationId, context: ContextDep, _: AsRunner, response: Response
+) -> CheckQueued:
+    """Check the integration now (runner): answered at once (202); the check runs in this
+    server's background jobs, never in the request, and its outcome appears in
+    `GET .../health` with `trigger` `manual` (asking again while it runs queues one more)."""
     integration = _integration(context, integration_id)
-    state = context.part(Integrations).check(
-        context.db, integration_id, "manual", context.worker_id
-    )
-    return _out(integration, state)
+    scheduler = context.scheduler
+    if scheduler is None or not scheduler.running:
+        raise ApiError(
+            409,
+            "this server runs no background jobs (jobs_enabled = false), so it cannot check "
+            "now; ask a server that runs them",
+        )
+    integrations = context.part(Integrations)
+    integrations.ask(integration.name)
+    scheduler.run_soon(integrations.job_name(integration.name), lease=False)
+    url = f"{API_PREFIX}/integrations/{integration.name}/health"
+    response.headers["Location"] = url
+    return CheckQueued(integration=integration.name, status_url=url)

@@ -6,6 +6,7 @@ that with several workers (or hosts on one database) one of them runs each check
 
 from __future__ import annotations
 
+import threading
 from functools import partial
 from pathlib import Path
 
@@ -35,6 +36,8 @@ class Integrations:
 
     def __init__(self, integrations: list[Integration]) -> None:
         self.by_name = {i.name: i for i in integrations}
+        self._asked: set[str] = set()  # checks a user asked for: their next run is "manual"
+        self._lock = threading.Lock()
 
     @property
     def names(self) -> list[str]:
@@ -54,7 +57,7 @@ class Integrations:
         for integration in self.by_name.values():
             jobs.append(
                 Job(
-                    f"{JOB_PREFIX}{integration.name}",
+                    self.job_name(integration.name),
                     integration.interval,
                     partial(self._scheduled, name=integration.name),
                     f"checks {integration.kind} {integration.endpoint}",
@@ -74,8 +77,20 @@ class Integrations:
             )
         return jobs
 
+    @staticmethod
+    def job_name(name: str) -> str:
+        return f"{JOB_PREFIX}{name}"
+
+    def ask(self, name: str) -> None:
+        """Note that a user asked for a check of ``name``: the next run records "manual"."""
+        with self._lock:
+            self._asked.add(name)
+
     def _scheduled(self, ctx: JobContext, name: str) -> None:
-        self.check(ctx.db, name, "schedule", ctx.worker_id)
+        with self._lock:
+            asked = name in self._asked
+            self._asked.discard(name)
+        self.check(ctx.db, name, "manual" if asked else "schedule", ctx.worker_id)
 
     @staticmethod
     def _tidy(ctx: JobContext, days: float) -> None:

@@ -26,7 +26,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from assay.server.db.tables import utcnow
@@ -46,6 +46,7 @@ class _Entry:
     generation: int = -1  # of its one live heap item; other items of this job are stale
     dispatched: bool = False  # handed to the pool: queued there or running
     again: bool = False  # run_soon during a run: one more run as soon as it ends
+    unleased: bool = False  # run_soon(lease=False): the next run ignores the singleton lease
     next_due: float | None = None  # reschedule during a run: when the next one is due
     lock: threading.Lock = field(default_factory=threading.Lock)  # run_once vs the pool
 
@@ -164,13 +165,22 @@ class Scheduler:
                 self._queue(entry, due)
             return True
 
-    def run_soon(self, name: str) -> bool:
+    @property
+    def running(self) -> bool:
+        """Whether the scheduler thread runs (``start`` was awaited, ``stop`` not yet)."""
+        return self._thread is not None
+
+    def run_soon(self, name: str, lease: bool = True) -> bool:
         """Queue a run of ``name`` now without waiting for it; during a run, one more run
-        right after it (never two at once, never more than one extra). False when unknown."""
+        right after it (never two at once, never more than one extra). False when unknown.
+
+        ``lease=False``: that run goes ahead in this worker even while another worker holds
+        the singleton's lease (a check a user asked this worker for, now)."""
         with self._cond:
             entry = self._entries.get(name)
             if entry is None:
                 return False
+            entry.unleased = entry.unleased or not lease
             if entry.dispatched:
                 entry.again = True
             else:
@@ -228,8 +238,11 @@ class Scheduler:
         """A run in the pool, then the next one queued: at its start plus the interval, or
         at once if the run took longer or ``run_soon`` asked for one meanwhile."""
         started = time.monotonic()
+        with self._cond:
+            job = replace(entry.job, singleton=False) if entry.unleased else entry.job
+            entry.unleased = False
         try:
-            self._run(entry.job, entry)
+            self._run(job, entry)
         finally:
             with self._cond:
                 entry.dispatched = False
