@@ -39,6 +39,7 @@ from assay.core.registry import suggest
 from assay.server.feedback.settings import FeedbackSettings
 from assay.server.health.settings import HealthSettings
 from assay.server.integrations.settings import IntegrationsSettings
+from assay.server.monitors.settings import MonitorsSettings
 from assay.server.sessions.settings import SessionsSettings
 from assay.server.tokens.settings import TokensSettings
 
@@ -117,6 +118,7 @@ class ServerSettings(BaseModel):
 
 
 class Settings(
+    MonitorsSettings,
     FeedbackSettings,
     IntegrationsSettings,
     SessionsSettings,
