@@ -90,7 +90,13 @@ def test_serve_checks_integrations_and_files_feedback_as_github_issues(tmp_path:
             down = _until(shop, lambda s: s["status"] == "down")
             health["status"] = 200
             _until(shop, lambda s: s["status"] == "up")
-            manual = http.post("/api/v1/integrations/shop/health").json()
+            asked = http.post("/api/v1/integrations/shop/health")
+            assert asked.status_code == 202, asked.text
+            checked = _until(
+                lambda: dict(http.get(asked.headers["location"]).json()),
+                lambda h: any(c["trigger"] == "manual" for c in h["history"]["items"]),
+            )
+            manual = checked["integration"]
 
             report = http.post(
                 "/api/v1/feedback",
