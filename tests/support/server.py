@@ -3,6 +3,7 @@ role, and the assertions and bodies the server tests share."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ class Served:
     app: FastAPI
     db: Database
     tokens: dict[str, str]
+    stop: Callable[[], None] = lambda: None  # ends it as a deployment would (lifespan too)
 
     def client(
         self, role: str | None = None, headers: dict[str, str] | None = None

@@ -184,8 +184,7 @@ def test_architecture_every_server_feature_plugs_in() -> None:
     from assay.server.features import FEATURES
 
     plugged = {f.name for f in FEATURES}
-    # monitors joins FEATURES when its routes and jobs land (issue 15)
-    assert server_features() - {"monitors"} == plugged
+    assert server_features() == plugged
 
 
 def test_architecture_feature_seam_violations_are_found(tmp_path: Path) -> None:

@@ -102,6 +102,12 @@ def bind(host: str, port: int) -> socket.socket:
     "--workers", type=click.IntRange(1, 64), help="Worker processes (ASSAY_WORKERS; default 1)."
 )
 @server_options
+@click.option(
+    "--monitors-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="YAML file of monitors, alert providers and maintenance windows (ASSAY_MONITORS_FILE; "
+    "docs/monitors.md).",
+)
 @click.option("--log-format", type=click.Choice(["text", "json"]), help="Log lines (default text).")
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]))
 def serve(
@@ -111,6 +117,7 @@ def serve(
     database_url: str | None,
     data_dir: Path | None,
     config: Path | None,
+    monitors_file: Path | None,
     log_format: str | None,
     log_level: str | None,
 ) -> None:
@@ -132,6 +139,7 @@ def serve(
         host=host,
         port=port,
         workers=workers,
+        monitors_file=monitors_file,
         log_format=log_format,
         log_level=log_level,
     )

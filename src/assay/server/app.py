@@ -91,13 +91,12 @@ def create_app(
             context.tracing.start_outbound()
         if settings.migrate_on_start:
             context.revision = await asyncio.to_thread(upgrade, context.db.engine)
+        job_context = JobContext(context.db, settings, context.worker_id, log)
+        threads = settings.job_threads + sum(part.threads for part in plugged)
+        context.scheduler = Scheduler(registry, job_context, context.metrics.job_finished, threads)
         for part in plugged:
             if part.start is not None:
                 await asyncio.to_thread(part.start)
-        job_context = JobContext(context.db, settings, context.worker_id, log)
-        context.scheduler = Scheduler(
-            registry, job_context, context.metrics.job_finished, settings.job_threads
-        )
         if settings.jobs_enabled:
             await context.scheduler.start()
         log.info(

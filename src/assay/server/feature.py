@@ -30,8 +30,9 @@ class Plugged:
 
     routers: Sequence[APIRouter] = ()
     jobs: Sequence[Job] = ()
-    start: Callable[[], None] | None = None
+    start: Callable[[], None] | None = None  # context.scheduler exists, not yet started
     stop: Callable[[], None] | None = None
+    threads: int = 0  # more threads the feature's jobs need in the scheduler's pool
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,11 @@ from assay.server.feature import Feature
 from assay.server.feedback.feature import FEATURE as FEEDBACK
 from assay.server.health.feature import FEATURE as HEALTH
 from assay.server.integrations.feature import FEATURE as INTEGRATIONS
-from assay.server.monitors import tables as monitor_tables
+from assay.server.monitors.feature import FEATURE as MONITORS
 from assay.server.sessions.feature import FEATURE as SESSIONS
 from assay.server.tokens.feature import FEATURE as TOKENS
 
-FEATURES: tuple[Feature, ...] = (HEALTH, TOKENS, SESSIONS, INTEGRATIONS, FEEDBACK)
+FEATURES: tuple[Feature, ...] = (HEALTH, TOKENS, SESSIONS, INTEGRATIONS, FEEDBACK, MONITORS)
 
-# every table the migrations create: the features', and the monitors' ahead of their feature
-TABLES = (*(f.tables for f in FEATURES if f.tables is not None), monitor_tables)
+# every table the migrations create
+TABLES = tuple(f.tables for f in FEATURES if f.tables is not None)

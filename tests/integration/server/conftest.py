@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
+import psycopg
 import pytest
 from fastapi import FastAPI
 
 from assay.server import Settings, create_app
 from assay.server.tokens import Role, create
+from tests.support import postgres
 from tests.support.http_service import HttpService
 from tests.support.server import Served, settings_for
 
@@ -40,7 +43,7 @@ def serve() -> Iterator[Callable[..., Served]]:
         for role in Role:
             _, secret = create(db, f"{role}-{uuid.uuid4().hex[:8]}", role)
             tokens[str(role)] = secret
-        return Served(service.url, app, db, tokens)
+        return Served(service.url, app, db, tokens, service.stop)
 
     yield start
     # stop them all at once: each waits out its lifespan shutdown on its own thread
@@ -60,3 +63,21 @@ def server(database_url: str, serve: Callable[..., Served]) -> Served:
 def env() -> str:
     """A unique environment name: lists filtered by it see only this test's sessions."""
     return f"env-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def fresh_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database of this test's own: a monitors file owns the file monitors it holds."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'monitors.db'}"
+        return
+    request.getfixturevalue("postgres_url")  # PostgreSQL answers (or the run stops)
+    name = f"assay_mon_{uuid.uuid4().hex[:12]}"
+    admin = postgres.admin_url()
+    with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{admin.rsplit('/', 1)[0]}/{name}"
+    finally:
+        with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 
 class MonitorsSettings(BaseModel):
@@ -27,3 +27,16 @@ class MonitorsSettings(BaseModel):
     monitor_badges: Literal["public", "viewer", "off"] = Field(
         "public", description="Who may read monitors' badges: anyone, a viewer token, nobody."
     )
+
+    @model_validator(mode="after")
+    def _valid_monitors_file(self) -> MonitorsSettings:
+        # here, so that `assay serve` refuses a bad file before it starts any worker
+        if self.monitors_file is not None:
+            from assay.core.errors import UsageError
+            from assay.server.monitors.config import load
+
+            try:
+                load(self.monitors_file)
+            except UsageError as exc:
+                raise ValueError(str(exc)) from None
+        return self

@@ -1,0 +1,206 @@
+"""Monitors against real parts: a local service that turns healthy, failing or slow on
+request; assay's signed webhook and apprise's json:// to a real receiver; SQLite and
+PostgreSQL; a server restarted in the middle of an outage."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+
+from tests.support.http_service import HttpService
+from tests.support.receivers import WebhookReceiver
+from tests.support.server import Served, settings_for
+from tests.support.wait import wait_until
+
+SECRET_ENV = "ITEST_MONITOR_HOOK_SECRET"
+
+
+class Service:
+    """A health endpoint whose answer a test sets: 200, or any status."""
+
+    def __init__(self) -> None:
+        self.status = 200
+        app = FastAPI()
+
+        @app.get("/health")
+        def health() -> JSONResponse:
+            return JSONResponse({"ok": self.status == 200}, status_code=self.status)
+
+        self.http = HttpService(app=app)
+        self.url = self.http.url
+
+
+@pytest.fixture
+def service() -> Iterator[Service]:
+    svc = Service()
+    yield svc
+    svc.http.stop()
+
+
+@pytest.fixture
+def receiver() -> Iterator[WebhookReceiver]:
+    hook = WebhookReceiver()
+    os.environ[SECRET_ENV] = hook.secret
+    yield hook
+    hook.close()
+
+
+def monitors_file(folder: Path, service: Service, receiver: WebhookReceiver, **extra: Any) -> Path:
+    failures = extra.get("failures", 2)
+    path = folder / "monitors.yaml"
+    path.write_text(
+        f"""providers:
+  hook: {{webhook: "{receiver.url}/signed", secret: "${{{SECRET_ENV}}}"}}
+  chat: {{apprise: "json://{receiver.url.removeprefix("http://")}/apprise"}}
+monitors:
+  - name: svc
+    interval: 0.3
+    labels: {{team: core}}
+    target: {{type: http, base_url: "{service.url}", retries: {{max_attempts: 1}}}}
+    check:
+      http.request: {{path: /health}}
+      expect: {{conditions: ["[STATUS] == 200"]}}
+    thresholds: {{failures: {failures}}}
+    alerts: [{{on: [down, recovered], notify: [hook, chat]}}]
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
+def start(serve: Callable[..., Served], db: str, path: Path, **overrides: Any) -> Served:
+    values = {"monitors_file": path, "monitor_alert_interval": 0.2} | overrides
+    return serve(settings_for(db, **values))
+
+
+def monitor(served: Served, name: str = "svc") -> dict[str, Any]:
+    with served.client("viewer") as http:
+        answer = http.get(f"/api/v1/monitors/{name}")
+    assert answer.status_code == 200, answer.text
+    body: dict[str, Any] = answer.json()
+    return body
+
+
+def state_of(served: Served) -> str:
+    return str(monitor(served)["state"]["state"])
+
+
+def events(receiver: WebhookReceiver, path: str = "signed") -> list[str]:
+    out = []
+    for got in receiver.at(path):
+        data = got.json
+        out.append(str(data.get("event") or data.get("title", "")))
+    return out
+
+
+def apprise_titles(receiver: WebhookReceiver) -> list[str]:
+    return [str(r.json.get("title", "")) for r in receiver.at("apprise")]
+
+
+def test_monitor_outage_is_seen_alerted_once_and_recovers(
+    fresh_db: str,
+    serve: Callable[..., Served],
+    service: Service,
+    receiver: WebhookReceiver,
+    tmp_path: Path,
+) -> None:
+    served = start(serve, fresh_db, monitors_file(tmp_path, service, receiver))
+    wait_until(lambda: state_of(served) == "up", 30, 0.05, "the monitor never came up")
+    service.status = 503
+    wait_until(lambda: state_of(served) == "down", 30, 0.05, "the outage was never seen")
+    down = monitor(served)["state"]
+    assert "[STATUS] (503) == 200" in down["last_message"] and down["incident"]
+    wait_until(lambda: "down" in events(receiver), 30, 0.05, "no webhook alert for the outage")
+    wait_until(
+        lambda: any("DOWN" in t for t in apprise_titles(receiver)),
+        30,
+        0.05,
+        "no apprise alert for the outage",
+    )
+    service.status = 200
+    wait_until(lambda: state_of(served) == "up", 30, 0.05, "the recovery was never seen")
+    wait_until(lambda: "recovered" in events(receiver), 30, 0.05, "no alert for the recovery")
+    wait_until(
+        lambda: any("RECOVERED" in t for t in apprise_titles(receiver)),
+        30,
+        0.05,
+        "no apprise alert for the recovery",
+    )
+    assert events(receiver) == ["down", "recovered"]  # each once, in order
+    assert all(r.signed for r in receiver.at("signed"))
+    first = receiver.at("signed")[0].json
+    assert first["monitor"] == "svc" and first["key"].startswith("svc/svc@")
+    assert first["incident"] == down["incident"] and "[STATUS] (503) == 200" in first["message"]
+    with served.client("viewer") as http:
+        alerts = http.get("/api/v1/alerts", params={"monitor": "svc"}).json()
+    assert alerts["total"] == 4 and {a["status"] for a in alerts["items"]} == {"sent"}
+    assert {(a["event"], a["provider"]) for a in alerts["items"]} == {
+        ("down", "hook"),
+        ("down", "chat"),
+        ("recovered", "hook"),
+        ("recovered", "chat"),
+    }
+
+
+def test_monitor_restart_during_an_outage_neither_loses_nor_repeats_an_alert(
+    fresh_db: str,
+    serve: Callable[..., Served],
+    service: Service,
+    receiver: WebhookReceiver,
+    tmp_path: Path,
+) -> None:
+    path = monitors_file(tmp_path, service, receiver)
+    # the first server never delivers (its delivery job waits an hour): the alert it
+    # decides stays in the outbox when it stops
+    first = start(serve, fresh_db, path, monitor_alert_interval=3600.0)
+    wait_until(lambda: state_of(first) == "up", 30, 0.05, "the monitor never came up")
+    service.status = 503
+    wait_until(lambda: state_of(first) == "down", 30, 0.05, "the outage was never seen")
+    first.stop()
+    assert events(receiver) == []
+    second = start(serve, fresh_db, path)
+    wait_until(lambda: events(receiver).count("down") == 1, 30, 0.05, "the alert was lost")
+    before = monitor(second)["state"]["runs"]
+    wait_until(
+        lambda: monitor(second)["state"]["runs"] >= before + 5,
+        30,
+        0.05,
+        "the second server does not run the monitor",
+    )
+    assert state_of(second) == "down" and events(receiver) == ["down"]
+    service.status = 200
+    wait_until(lambda: "recovered" in events(receiver), 30, 0.05, "no alert for the recovery")
+    assert events(receiver) == ["down", "recovered"]
+
+
+def test_monitor_maintenance_window_silences_an_outage(
+    fresh_db: str,
+    serve: Callable[..., Served],
+    service: Service,
+    receiver: WebhookReceiver,
+    tmp_path: Path,
+) -> None:
+    served = start(serve, fresh_db, monitors_file(tmp_path, service, receiver))
+    wait_until(lambda: state_of(served) == "up", 30, 0.05, "the monitor never came up")
+    with served.client("runner") as http:
+        window = http.post(
+            "/api/v1/maintenance", json={"monitors": ["svc"], "for": "10m", "reason": "deploy"}
+        )
+    assert window.status_code == 201, window.text
+    assert window.json()["active"] is True
+    service.status = 503
+    wait_until(lambda: state_of(served) == "maintenance", 30, 0.05, "no maintenance state")
+    before = monitor(served)["state"]["runs"]
+    wait_until(lambda: monitor(served)["state"]["runs"] >= before + 4, 30, 0.05, "no runs")
+    assert state_of(served) == "maintenance" and events(receiver) == []
+    with served.client("runner") as http:
+        ended = http.delete(f"/api/v1/maintenance/{window.json()['id']}")
+    assert ended.status_code == 204
+    wait_until(lambda: state_of(served) == "down", 30, 0.05, "the outage after the window")
+    wait_until(lambda: "down" in events(receiver), 30, 0.05, "no alert after the window")
