@@ -279,7 +279,7 @@ def test_history_pages_newest_first_and_filters_by_verdict(served: Served) -> No
     )
     seen, cursor, pages = [], None, 0
     while True:
-        params = {"limit": 10} | ({"cursor": cursor} if cursor else {})
+        params: dict[str, Any] = {"limit": 10} | ({"cursor": cursor} if cursor else {})
         page = get(served, f"{API}/{name}/history", **params).json()
         assert page["total"] == 25 and page["limit"] == 10
         seen += page["items"]
@@ -367,7 +367,7 @@ def test_unknown_monitors_are_404_naming_them(served: Served) -> None:
 
 def test_ranges_and_parameters_out_of_bounds_are_422(served: Served, mixed: Mixed) -> None:
     url, now = f"{API}/{mixed.name}", mixed.now
-    cases = [
+    cases: list[tuple[str, dict[str, Any], str]] = [
         (
             "uptime",
             {"start": now.isoformat(), "end": (now - timedelta(hours=1)).isoformat()},
