@@ -21,7 +21,7 @@ from assay.server.api.pagination import Cursor, Limit, decode_cursor, encode_cur
 from assay.server.context import ServerContext
 from assay.server.db.tables import utcnow
 from assay.server.errors import ApiError, ErrorDetail
-from assay.server.monitors import definitions, store
+from assay.server.monitors import definitions, stats, store
 from assay.server.monitors.alerts_api import alerts_router, maintenance_router
 from assay.server.monitors.build import build
 from assay.server.monitors.runtime import MonitorRuntime
@@ -100,7 +100,8 @@ def list_monitors(
     ] = None,
     origin: Annotated[str | None, Query(pattern="^(file|api)$")] = None,
 ) -> Page[MonitorOut]:
-    """Monitors by name with their current state (viewer)."""
+    """Monitors by name with their state, 24 h uptime and p95 (viewer): two queries for
+    the page (monitors with states, then their roll-ups) and one for the total."""
     after = decode_cursor(cursor, str)[0] if cursor is not None else None
     labels = dict(item.split("=", 1) for item in label or [])
     broken = context.part(MonitorRuntime).broken
@@ -109,6 +110,9 @@ def list_monitors(
             session, labels, [str(s) for s in state or []], origin, limit, after
         )
         items = [store.monitor_out(r, s, broken.get(r.name)) for r, s in rows]
+        figures = stats.current(session, [i.name for i in items], utcnow())
+    for item in items:
+        item.uptime_24h, item.p95_24h_ms = figures[item.name]
     next_cursor = encode_cursor(items[-1].name) if items and more else None
     return Page[MonitorOut](items=items, total=total, limit=limit, next_cursor=next_cursor)
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from assay.server.context import ServerContext
 from assay.server.feature import Feature, Plugged
-from assay.server.monitors import api, tables
+from assay.server.monitors import api, stats_api, tables
+from assay.server.monitors.badge_api import badge_router
 from assay.server.monitors.config import load
 from assay.server.monitors.dispatch import LocalDispatcher
 from assay.server.monitors.jobs import jobs
@@ -22,7 +23,13 @@ def plug(context: ServerContext) -> Plugged:
         runtime.start(context.scheduler)
 
     return Plugged(
-        routers=[api.router, api.alerts_router, api.maintenance_router],
+        routers=[
+            api.router,
+            stats_api.router,
+            badge_router(settings.monitor_badges),
+            api.alerts_router,
+            api.maintenance_router,
+        ],
         jobs=jobs(
             runtime,
             alert_interval=settings.monitor_alert_interval,

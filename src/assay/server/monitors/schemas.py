@@ -30,6 +30,8 @@ class MonitorOut(BaseModel):
     spec: dict[str, Any]
     state: StateOut
     problem: str | None = Field(None, description="Why this server cannot run it, if so")
+    uptime_24h: float | None = Field(None, description="0..1 over the last 24 h (in lists)")
+    p95_24h_ms: float | None = Field(None, description="p95 latency over the last 24 h")
     created_at: datetime
     updated_at: datetime
 
