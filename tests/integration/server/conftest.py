@@ -81,3 +81,19 @@ def fresh_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     finally:
         with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def serve_here(fresh_db: str, serve: Callable[..., Served]) -> Iterator[Callable[..., Served]]:
+    """``serve`` for one test on ``fresh_db``: its servers stop when the test ends, before
+    the database goes (their jobs would fail against it, and cost the next tests CPU)."""
+    started: list[Served] = []
+
+    def start(settings: Settings, app: FastAPI | None = None) -> Served:
+        served = serve(settings, app)
+        started.append(served)
+        return served
+
+    yield start
+    for served in started:
+        served.stop()

@@ -106,12 +106,12 @@ def apprise_titles(receiver: WebhookReceiver) -> list[str]:
 
 def test_monitor_outage_is_seen_alerted_once_and_recovers(
     fresh_db: str,
-    serve: Callable[..., Served],
+    serve_here: Callable[..., Served],
     service: Service,
     receiver: WebhookReceiver,
     tmp_path: Path,
 ) -> None:
-    served = start(serve, fresh_db, monitors_file(tmp_path, service, receiver))
+    served = start(serve_here, fresh_db, monitors_file(tmp_path, service, receiver))
     wait_until(lambda: state_of(served) == "up", 30, 0.05, "the monitor never came up")
     service.status = 503
     wait_until(lambda: state_of(served) == "down", 30, 0.05, "the outage was never seen")
@@ -156,7 +156,7 @@ def test_monitor_outage_is_seen_alerted_once_and_recovers(
 
 def test_monitor_restart_during_an_outage_neither_loses_nor_repeats_an_alert(
     fresh_db: str,
-    serve: Callable[..., Served],
+    serve_here: Callable[..., Served],
     service: Service,
     receiver: WebhookReceiver,
     tmp_path: Path,
@@ -164,13 +164,13 @@ def test_monitor_restart_during_an_outage_neither_loses_nor_repeats_an_alert(
     path = monitors_file(tmp_path, service, receiver)
     # the first server never delivers (its delivery job waits an hour): the alert it
     # decides stays in the outbox when it stops
-    first = start(serve, fresh_db, path, monitor_alert_interval=3600.0)
+    first = start(serve_here, fresh_db, path, monitor_alert_interval=3600.0)
     wait_until(lambda: state_of(first) == "up", 30, 0.05, "the monitor never came up")
     service.status = 503
     wait_until(lambda: state_of(first) == "down", 30, 0.05, "the outage was never seen")
     first.stop()
     assert events(receiver) == []
-    second = start(serve, fresh_db, path)
+    second = start(serve_here, fresh_db, path)
     wait_until(lambda: events(receiver).count("down") == 1, 30, 0.05, "the alert was lost")
     before = monitor(second)["state"]["runs"]
     wait_until(
@@ -187,12 +187,12 @@ def test_monitor_restart_during_an_outage_neither_loses_nor_repeats_an_alert(
 
 def test_monitor_maintenance_window_silences_an_outage(
     fresh_db: str,
-    serve: Callable[..., Served],
+    serve_here: Callable[..., Served],
     service: Service,
     receiver: WebhookReceiver,
     tmp_path: Path,
 ) -> None:
-    served = start(serve, fresh_db, monitors_file(tmp_path, service, receiver))
+    served = start(serve_here, fresh_db, monitors_file(tmp_path, service, receiver))
     wait_until(lambda: state_of(served) == "up", 30, 0.05, "the monitor never came up")
     with served.client("runner") as http:
         window = http.post(

@@ -33,7 +33,7 @@ def spec(name: str, url: str, **extra: Any) -> dict[str, Any]:
 
 
 @pytest.fixture
-def api(fresh_db: str, serve: Callable[..., Served], tmp_path: Path) -> Served:
+def api(fresh_db: str, serve_here: Callable[..., Served], tmp_path: Path) -> Served:
     os.environ[TOKEN_ENV] = SECRET
     path = tmp_path / "monitors.yaml"
     path.write_text(
@@ -41,7 +41,7 @@ def api(fresh_db: str, serve: Callable[..., Served], tmp_path: Path) -> Served:
         "    target: {type: net, host: 127.0.0.1}\n    check: {tcp.connect: {port: 9}}\n",
         encoding="utf-8",
     )
-    return serve(settings_for(fresh_db, monitors_file=path))
+    return serve_here(settings_for(fresh_db, monitors_file=path))
 
 
 def runs(served: Served, name: str) -> int:

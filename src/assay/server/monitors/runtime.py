@@ -18,7 +18,10 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from assay.core.errors import SuiteError
+from assay.core.secrets import redact
 from assay.server.db import Database
 from assay.server.db.tables import utcnow
 from assay.server.jobs import Job, JobContext, Scheduler
@@ -55,6 +58,7 @@ class MonitorRuntime:
         self.versions: dict[str, int] = {}
         self.broken: dict[str, str] = {}  # monitors the table holds that do not build here
         self.windows: list[Window] = []
+        self._file_synced = False
         self._lock = threading.Lock()
 
     # -- what runs here ---------------------------------------------------------------
@@ -65,18 +69,31 @@ class MonitorRuntime:
         return {name: partial(provider, spec) for name, spec in specs.items()}
 
     def start(self, scheduler: Scheduler) -> None:
-        """Write the file's monitors to the table, then load the table (app start)."""
+        """Write the file's monitors to the table, then load the table (app start). A
+        database that does not answer yet delays this to the sync job's next pass: the
+        server starts anyway, and says so in /health."""
         self.scheduler = scheduler
-        if self.file is not None:
-            with self.db.write() as session:
-                added, changed, removed = definitions.sync_file(
-                    session, [m.spec for m in self.file.monitors]
-                )
-            log.info("monitors file: %d added, %d changed, %d removed", added, changed, removed)
-        self.sync()
+        try:
+            self.sync()
+        except SQLAlchemyError as exc:
+            log.warning(
+                "monitors: the database did not answer at start (%s); retrying",
+                redact(str(exc).splitlines()[0]),
+            )
+
+    def _sync_file(self) -> None:
+        if self.file is None or self._file_synced:
+            return
+        with self.db.write() as session:
+            added, changed, removed = definitions.sync_file(
+                session, [m.spec for m in self.file.monitors]
+            )
+        self._file_synced = True
+        log.info("monitors file: %d added, %d changed, %d removed", added, changed, removed)
 
     def sync(self) -> None:
         """Make the jobs match the table: new, changed and removed monitors; windows."""
+        self._sync_file()
         with self.db.read() as session:
             wanted = definitions.versions(session)
             window_specs = definitions.windows(session)
