@@ -14,6 +14,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
+from assay.server.db.tables import JobLease, utcnow
+from assay.server.monitors.runtime import MonitorRuntime
 from tests.support.http_service import HttpService
 from tests.support.receivers import WebhookReceiver
 from tests.support.server import Served, settings_for
@@ -226,3 +228,39 @@ def figures_match_the_raw_runs(served: Served, figures: dict[str, Any]) -> None:
     for q, key in ((0.5, "p50_ms"), (0.95, "p95_ms"), (0.99, "p99_ms")):
         rank = max(1, math.ceil(q * len(latencies)))
         assert figures[key] == pytest.approx(latencies[rank - 1], rel=0.011), key
+
+
+def test_monitor_one_server_leads_and_another_takes_over_when_it_stops(
+    fresh_db: str,
+    serve_here: Callable[..., Served],
+    service: Service,
+    receiver: WebhookReceiver,
+    tmp_path: Path,
+) -> None:
+    path = monitors_file(tmp_path, service, receiver)
+    first = start(serve_here, fresh_db, path)
+    second = start(serve_here, fresh_db, path)
+    leader = second.app.state.context.part(MonitorRuntime)
+
+    def holder() -> str | None:
+        with first.db.read() as session:
+            row = session.get(JobLease, "monitors.leader")
+            return row.holder if row is not None and row.expires_at > utcnow() else None
+
+    assert holder() == first.app.state.context.worker_id and not leader.leading
+    runs = monitor(first)["state"]["runs"]
+    wait_until(lambda: monitor(first)["state"]["runs"] >= runs + 3, 30, 0.05, "no runs")
+    first.stop()
+    wait_until(
+        lambda: holder() == second.app.state.context.worker_id,
+        30,
+        0.05,
+        "the second server never took over",
+    )
+    runs = monitor(second)["state"]["runs"]
+    wait_until(
+        lambda: monitor(second)["state"]["runs"] >= runs + 3,
+        30,
+        0.05,
+        "the second server does not run the monitor",
+    )

@@ -81,6 +81,8 @@ def _renamed(problem: Problem, spec: MonitorSpec, prefix: str) -> Problem:
 
 def load_spec_suite(spec: MonitorSpec, base: Path, prefix: str = "") -> Suite:
     """The monitor's suite, validated; problems named by the monitor's fields."""
+    import assay.checks  # noqa: F401  (registers every check kind; only once monitors exist)
+
     variables = Variables(environ=dict(os.environ))
     where = base / f"{spec.name}.monitor"
     try:

@@ -20,7 +20,7 @@ def plug(context: ServerContext) -> Plugged:
 
     def start() -> None:
         assert context.scheduler is not None  # made before the features start
-        runtime.start(context.scheduler)
+        runtime.start(context.scheduler, context.worker_id, settings.jobs_enabled)
 
     return Plugged(
         routers=[

@@ -27,6 +27,7 @@ def jobs(
     base_url: str | None,
 ) -> list[Job]:
     def sync(ctx: JobContext) -> None:
+        runtime.lead()
         runtime.sync()
         runtime.claim_requests()
 

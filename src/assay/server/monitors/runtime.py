@@ -2,14 +2,18 @@
 
 ``sync`` (at start, after an API change, and every few seconds from a job) compares the
 table's versions with what runs here and adds, replaces or removes the monitors' jobs in
-the scheduler, so thousands can come and go at run time. A monitor's job is a singleton
-(one worker runs it at a time); its first run is spread over its interval by its name's
-hash, so a restart does not start them all at once; a run that outlasts its interval is
-followed by the next at once, and the ticks it missed count as skipped.
+the scheduler, so thousands can come and go at run time. One worker at a time runs the
+monitors: the one holding the lease ``monitors.leader``, taken and renewed by the sync job
+(one write every few seconds, rather than a lease per run); the others' jobs pass, and
+take over within ``LEADER_TTL_S`` when the leader stops or dies. A monitor's first run is
+spread over its interval by its name's hash, so a restart does not start them all at once;
+a run that outlasts its interval is followed by the next at once, and the ticks it missed
+count as skipped. "Run now" runs on the worker asked, leader or not.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import threading
@@ -24,7 +28,7 @@ from assay.core.errors import SuiteError
 from assay.core.secrets import redact
 from assay.server.db import Database
 from assay.server.db.tables import utcnow
-from assay.server.jobs import Job, JobContext, Scheduler
+from assay.server.jobs import Job, JobContext, Scheduler, leases
 from assay.server.monitors import definitions, recorder
 from assay.server.monitors.build import Monitor, build
 from assay.server.monitors.config import Loaded, WindowSpec, provider, render_problems
@@ -34,6 +38,8 @@ from assay.server.monitors.providers import Provider
 from assay.server.monitors.spec import MonitorSpec
 
 JOB_PREFIX = "monitor:"
+LEADER = "monitors.leader"
+LEADER_TTL_S = 15.0  # a dead leader's monitors wait at most this long for another worker
 log = logging.getLogger("assay.server.monitors")
 
 
@@ -59,6 +65,9 @@ class MonitorRuntime:
         self.broken: dict[str, str] = {}  # monitors the table holds that do not build here
         self.windows: list[Window] = []
         self._file_synced = False
+        self.worker = ""
+        self.leading = False
+        self._asked: set[str] = set()  # run now: runs here, leader or not
         self._lock = threading.Lock()
 
     # -- what runs here ---------------------------------------------------------------
@@ -68,12 +77,28 @@ class MonitorRuntime:
         specs = self.file.data.providers if self.file else {}
         return {name: partial(provider, spec) for name, spec in specs.items()}
 
-    def start(self, scheduler: Scheduler) -> None:
+    def lead(self) -> bool:
+        """Take or keep the leader's lease (the sync job, every few seconds)."""
+        try:
+            self.leading = leases.acquire(self.db, LEADER, self.worker, LEADER_TTL_S)
+        except SQLAlchemyError:
+            self.leading = False
+        return self.leading
+
+    def resign(self) -> None:
+        if self.leading:
+            with contextlib.suppress(SQLAlchemyError):
+                leases.release(self.db, LEADER, self.worker)
+        self.leading = False
+
+    def start(self, scheduler: Scheduler, worker: str, lead: bool = True) -> None:
         """Write the file's monitors to the table, then load the table (app start). A
         database that does not answer yet delays this to the sync job's next pass: the
         server starts anyway, and says so in /health."""
-        self.scheduler = scheduler
+        self.scheduler, self.worker = scheduler, worker
         try:
+            if lead:  # a server without jobs never leads: it would run nothing
+                self.lead()
             self.sync()
         except SQLAlchemyError as exc:
             log.warning(
@@ -138,7 +163,6 @@ class MonitorRuntime:
             monitor.spec.interval,
             partial(self._run, name=name),
             f"runs monitor {name}",
-            singleton=True,
             first_delay=first_delay(name, monitor.spec.interval),
         )
         self.scheduler.remove(job.name)
@@ -161,7 +185,10 @@ class MonitorRuntime:
 
     def _run(self, ctx: JobContext, name: str) -> None:
         monitor = self.monitors.get(name)
-        if monitor is None:
+        with self._lock:
+            asked = name in self._asked
+            self._asked.discard(name)
+        if monitor is None or not (self.leading or asked):
             return
         at = utcnow()
         outcome = self.dispatcher.run(monitor)
@@ -181,7 +208,9 @@ class MonitorRuntime:
         monitor's lease; False when this worker does not run it."""
         if self.scheduler is None or name not in self.monitors:
             return False
-        return self.scheduler.run_soon(job_name(name), lease=False)
+        with self._lock:
+            self._asked.add(name)
+        return self.scheduler.run_soon(job_name(name))
 
     def claim_requests(self) -> int:
         """Run what other workers were asked to run (``run_requested_at``) and left."""
@@ -198,4 +227,5 @@ class MonitorRuntime:
         return claimed
 
     def close(self) -> None:
+        self.resign()
         self.dispatcher.close()
