@@ -100,7 +100,8 @@ def test_alert(
         import apprise
 
         where = _apprise_where(url)
-        with apprise.LogCapture(level=apprise.logging.WARNING) as log:  # its reasons, as text
+        capture = apprise.LogCapture(level=apprise.logging.WARNING)  # type: ignore[no-untyped-call]
+        with capture as log:  # apprise's reasons, as text
             try:
                 AppriseUrl(url).send(message)
             except DeliveryError:  # its text has the URL unmasked: apprise's words instead
@@ -129,7 +130,8 @@ def _apprise_where(url: str) -> str:
     import apprise
 
     sender = apprise.Apprise()
-    with apprise.LogCapture(level=apprise.logging.WARNING):  # no apprise lines on stderr
+    capture = apprise.LogCapture(level=apprise.logging.WARNING)  # type: ignore[no-untyped-call]
+    with capture:  # no apprise lines on stderr
         understood = sender.add(url)
     if not understood:
         scheme = url.split("://", 1)[0] if "://" in url else url
@@ -138,7 +140,7 @@ def _apprise_where(url: str) -> str:
             "URL is an apprise URL: slack://, mailto://, json://, ...; see apprise's wiki)"
         )
     service = sender[0]
-    shown = urlsplit(service.url(privacy=True))
+    shown = urlsplit(service.url(privacy=True))  # type: ignore[no-untyped-call]
     query = [p for p in shown.query.split("&") if p and p.split("=")[0] not in APPRISE_DEFAULTS]
     masked = shown._replace(query="&".join(query)).geturl()
     return f"{service.service_name} via apprise ({redact(masked)})"

@@ -77,7 +77,7 @@ def read_file(path: Path) -> MonitorsFile:
     from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
     from assay.config.source import load_yaml, locate
-    from assay.server.monitors.config import _on_keys, describe, render_problems
+    from assay.server.monitors.config import _on_keys, describe
     from assay.server.monitors.spec import Specs
 
     class MonitorsOnly(BaseModel):
@@ -87,7 +87,7 @@ def read_file(path: Path) -> MonitorsFile:
     try:
         raw = _on_keys(load_yaml(path) or {})
     except SuiteError as exc:
-        raise UsageError(f"monitors file {render_problems(exc)}") from None
+        raise UsageError(f"monitors file {exc}") from None
     if not isinstance(raw, dict):
         raise UsageError(f"monitors file {path}: expected a mapping with a 'monitors' list")
     for key in SERVER_KEYS:
