@@ -11,9 +11,12 @@ from typing import Any
 import click
 
 from assay import __version__
+from assay.cli.alerts import alerts
 from assay.cli.commands_list import list_cmd
 from assay.cli.loading import load_all, parse_vars
 from assay.cli.logs import setup as setup_logging
+from assay.cli.maintenance import maintenance
+from assay.cli.monitors import monitors
 from assay.cli.progress import LiveBar, LogEvents, PlainLines
 from assay.cli.reporting.commands import report
 from assay.cli.reporting.options import report_options
@@ -93,6 +96,7 @@ def cli() -> None:
       assay list checks                      every check kind with a description
       assay schema > assay.schema.json       JSON Schema for editor completion
       assay run suite.yaml --report-to URL   also stream the results to an assay server
+      assay monitors apply monitors.yaml     keep a server's monitors as a file says
     """
 
 
@@ -318,6 +322,9 @@ cli.add_command(serve)
 cli.add_command(db)
 cli.add_command(token)
 cli.add_command(report)
+cli.add_command(monitors)
+cli.add_command(maintenance)
+cli.add_command(alerts)
 
 
 def main() -> None:

@@ -55,21 +55,21 @@ class Rejected(ReportError):
     pass
 
 
-def server_base_url(url: str) -> str:
+def server_base_url(url: str, option: str = "--report-to") -> str:
     """The server's base URL (``http(s)://host:port[/prefix]``, no ``/api/v1``), or a
-    ``UsageError`` saying what is wrong with it."""
+    ``UsageError`` naming ``option`` and saying what is wrong with it."""
     text = url.strip().rstrip("/")
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(
-            f"--report-to expects the server's URL, such as http://127.0.0.1:8787, not '{url}'"
+            f"{option} expects the server's URL, such as http://127.0.0.1:8787, not '{url}'"
         )
     if parts.query or parts.fragment:
-        raise UsageError(f"--report-to: the server URL '{url}' must not have a query or fragment")
+        raise UsageError(f"{option}: the server URL '{url}' must not have a query or fragment")
     return text.removesuffix(API)
 
 
-def _server_message(response: httpx.Response) -> str:
+def server_message(response: httpx.Response) -> str:
     """The server's own message (its one error format), else the start of the body."""
     try:
         message = str(response.json()["error"]["message"])
@@ -134,7 +134,7 @@ class ApiClient:
         status = response.status_code
         if status < 300:
             return response
-        text = redact(f"{where}: HTTP {status} {_server_message(response)}".rstrip())
+        text = redact(f"{where}: HTTP {status} {server_message(response)}".rstrip())
         if status in (401, 403):
             raise TokenRefused(text)
         if status == 404 and path != "/sessions":
