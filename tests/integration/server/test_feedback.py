@@ -49,7 +49,11 @@ def fed(database_url: str, serve: Callable[..., Served]) -> Iterator[Setup]:
         feedback_max_attachment_bytes=LIMIT,
         public_url="https://assay.example",
     )
-    yield Setup(serve(settings), github)
+    served = serve(settings)
+    yield Setup(served, github)
+    # the server goes with its fake GitHub: left running (the session's servers stop at the
+    # end) it would keep the delivery job's lease and fail every report against nothing
+    served.stop()
     github.stop()
 
 

@@ -118,12 +118,15 @@ def integrated(
     serve: Callable[..., Served],
     flaky: Flaky,
     tmp_path_factory: pytest.TempPathFactory,
-) -> Served:
-    """A server with four integrations; only ``fast`` is checked often (every 0.3 s)."""
+) -> Iterator[Served]:
+    """A server with four integrations; only ``fast`` is checked often (every 0.3 s). It
+    stops with the module, before its flaky service does."""
     os.environ["ITEST_INTEGRATION_TOKEN"] = SECRET
     key = "pg" if database_url.startswith("postgresql") else "lite"
     path = integrations_file(tmp_path_factory.mktemp("integrations"), flaky.url, key, 0.3)
-    return serve(settings_for(database_url, integrations_file=path))
+    served = serve(settings_for(database_url, integrations_file=path))
+    yield served
+    served.stop()
 
 
 KNOWN = {"api", "fast", "port", "secured", "gone"}
