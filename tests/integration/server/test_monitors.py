@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
@@ -264,3 +265,33 @@ def test_monitor_one_server_leads_and_another_takes_over_when_it_stops(
         0.05,
         "the second server does not run the monitor",
     )
+
+
+def test_monitor_series_on_metrics_and_probe_in_blackbox_style(
+    fresh_db: str,
+    serve_here: Callable[..., Served],
+    service: Service,
+    receiver: WebhookReceiver,
+    tmp_path: Path,
+) -> None:
+    served = start(serve_here, fresh_db, monitors_file(tmp_path, service, receiver))
+    wait_until(lambda: state_of(served) == "up", 30, 0.05, "the monitor never came up")
+    with httpx.Client(base_url=served.url, timeout=30) as http:
+        healthy = http.get("/probe", params={"monitor": "svc"})
+        service.status = 503
+        failing = http.get("/probe", params={"monitor": "svc"})
+        unknown = http.get("/probe", params={"monitor": "nope"})
+        wait_until(lambda: state_of(served) == "down", 30, 0.05, "the outage was never seen")
+        wait_until(
+            lambda: 'assay_monitor_up{monitor="svc"} 0.0' in http.get("/metrics").text,
+            30,
+            0.05,
+            "/metrics never said the monitor was down",
+        )
+        metrics = http.get("/metrics").text
+    assert healthy.status_code == failing.status_code == 200
+    assert "probe_success 1" in healthy.text and "probe_success 0" in failing.text
+    assert "probe_duration_seconds " in failing.text and unknown.status_code == 404
+    assert 'assay_monitor_status{monitor="svc"} 3.0' in metrics
+    assert 'assay_monitor_runs_total{monitor="svc",verdict="down"}' in metrics
+    assert 'assay_monitor_run_duration_seconds_bucket{le="0.005",monitor="svc"}' in metrics

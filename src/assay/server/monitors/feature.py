@@ -10,13 +10,15 @@ from assay.server.monitors.badge_api import badge_router
 from assay.server.monitors.config import load
 from assay.server.monitors.dispatch import LocalDispatcher
 from assay.server.monitors.jobs import jobs
+from assay.server.monitors.prometheus import MonitorMetrics, probe_router
 from assay.server.monitors.runtime import MonitorRuntime
 
 
 def plug(context: ServerContext) -> Plugged:
     settings = context.settings
     loaded = load(settings.monitors_file) if settings.monitors_file is not None else None
-    runtime = context.add_part(MonitorRuntime(context.db, LocalDispatcher(), loaded))
+    metrics = MonitorMetrics(context.metrics.registry) if settings.metrics != "off" else None
+    runtime = context.add_part(MonitorRuntime(context.db, LocalDispatcher(), loaded, metrics))
 
     def start() -> None:
         assert context.scheduler is not None  # made before the features start
@@ -29,6 +31,7 @@ def plug(context: ServerContext) -> Plugged:
             badge_router(settings.monitor_badges),
             api.alerts_router,
             api.maintenance_router,
+            probe_router(settings.metrics),
         ],
         jobs=jobs(
             runtime,

@@ -21,6 +21,7 @@ import zlib
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -35,6 +36,9 @@ from assay.server.monitors.config import Loaded, WindowSpec, provider, render_pr
 from assay.server.monitors.dispatch import Dispatcher
 from assay.server.monitors.maintenance import Window
 from assay.server.monitors.providers import Provider
+
+if TYPE_CHECKING:
+    from assay.server.monitors.prometheus import MonitorMetrics
 from assay.server.monitors.spec import MonitorSpec
 
 JOB_PREFIX = "monitor:"
@@ -55,8 +59,15 @@ def first_delay(name: str, interval: float) -> float:
 class MonitorRuntime:
     """What this worker runs; a part of the server context (``context.part``)."""
 
-    def __init__(self, db: Database, dispatcher: Dispatcher, loaded: Loaded | None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        dispatcher: Dispatcher,
+        loaded: Loaded | None,
+        metrics: MonitorMetrics | None = None,
+    ) -> None:
         self.db = db
+        self.metrics = metrics
         self.dispatcher = dispatcher
         self.scheduler: Scheduler | None = None
         self.file = loaded
@@ -174,6 +185,8 @@ class MonitorRuntime:
         if not keep_version:
             self.versions.pop(name, None)
             self.broken.pop(name, None)
+            if self.metrics is not None:
+                self.metrics.forget(name)
         self.dispatcher.forget(name)
         if self.scheduler is not None:
             self.scheduler.remove(job_name(name))
@@ -194,6 +207,8 @@ class MonitorRuntime:
         outcome = self.dispatcher.run(monitor)
         skipped = int(outcome.duration_ms / 1000 // monitor.spec.interval)
         done = recorder.record(self.db, monitor, outcome, at, self.windows, skipped)
+        if self.metrics is not None:
+            self.metrics.observe(name, outcome, done.decision.state.state)
         change = done.decision.change
         if change is not None:
             log.info(
