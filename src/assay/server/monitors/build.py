@@ -22,7 +22,7 @@ from assay.config.source import LocDict, LocList
 from assay.config.variables import Variables
 from assay.core.errors import Problem, SuiteError
 from assay.server.monitors import alerts, state
-from assay.server.monitors.spec import MonitorSpec
+from assay.server.monitors.spec import AlertRule, MonitorSpec
 
 PER_RUN = re.compile(r"\$\{\s*(run\.id|run\.timestamp|UUID|TIMESTAMP|RANDOM_STRING)")
 
@@ -128,6 +128,18 @@ def secret_problems(spec: MonitorSpec, prefix: str = "") -> list[Problem]:
     return problems
 
 
+def rule_of(rule: AlertRule, selector: dict[str, str] | None = None) -> alerts.Rule:
+    """An alert rule in the form the decisions take (``selector``: monitors' labels)."""
+    return alerts.Rule(
+        notify=tuple(rule.notify),
+        on=frozenset(rule.on),
+        remind_every=timedelta(seconds=rule.remind_every) if rule.remind_every else None,
+        escalate_after=timedelta(seconds=rule.escalate.after) if rule.escalate else None,
+        escalate_to=tuple(rule.escalate.notify) if rule.escalate else (),
+        selector=selector or {},
+    )
+
+
 def build(spec: MonitorSpec, base: Path, origin: str, prefix: str = "") -> Monitor:
     """The runnable monitor; ``SuiteError`` with every problem of the spec."""
     problems = secret_problems(spec, f"{prefix}." if prefix else "") if origin == "api" else []
@@ -150,15 +162,6 @@ def build(spec: MonitorSpec, base: Path, origin: str, prefix: str = "") -> Monit
         flapping_changes=t.flapping.changes if t.flapping else None,
         flapping_seconds=t.flapping.within if t.flapping else 3600.0,
     )
-    rules = tuple(
-        alerts.Rule(
-            notify=tuple(r.notify),
-            on=frozenset(r.on),
-            remind_every=timedelta(seconds=r.remind_every) if r.remind_every else None,
-            escalate_after=timedelta(seconds=r.escalate.after) if r.escalate else None,
-            escalate_to=tuple(r.escalate.notify) if r.escalate else (),
-        )
-        for r in spec.alerts
-    )
+    rules = tuple(rule_of(r) for r in spec.alerts)
     return Monitor(spec, suite, frozenset(spec.degraded), thresholds, rules,
                    bool(PER_RUN.search(raw)), origin, base)  # fmt: skip

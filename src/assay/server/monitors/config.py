@@ -29,10 +29,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from assay.config.source import load_yaml, locate
 from assay.core.errors import Problem, SuiteError, UsageError
-from assay.server.monitors.build import Monitor, build
+from assay.server.monitors.build import Monitor, build, rule_of
 from assay.server.monitors.maintenance import Window, WindowError, cron_of
 from assay.server.monitors.providers import AppriseUrl, Provider, Webhook
-from assay.server.monitors.spec import NAME, Seconds, Specs
+from assay.server.monitors.spec import NAME, AlertRule, Seconds, Specs
 
 _REFERENCE = re.compile(r"\$\{\s*(file:[^}]+|[A-Za-z_][A-Za-z0-9_]*)\s*\}")
 
@@ -90,10 +90,17 @@ class WindowSpec(_Strict):
         )
 
 
+class SelectorRule(AlertRule):
+    """An alert rule for every monitor whose labels hold ``selector`` (all: empty)."""
+
+    selector: dict[str, str] = Field(default_factory=dict)
+
+
 class MonitorsFile(_Strict):
     providers: dict[Annotated[str, Field(pattern=NAME)], ProviderSpec] = Field(default_factory=dict)
     monitors: Specs = Field(default_factory=list)
     maintenance: list[WindowSpec] = Field(default_factory=list)
+    alerts: list[SelectorRule] = Field(default_factory=list, max_length=100)
 
 
 def resolve(text: str) -> str:
@@ -123,7 +130,8 @@ def provider(spec: ProviderSpec) -> Provider:
 
 
 class Loaded:
-    """A validated monitors file: its specs built into monitors, its windows."""
+    """A validated monitors file: its specs built into monitors, its windows, and its
+    alert rules by label selector (``rules``)."""
 
     def __init__(
         self, path: Path, data: MonitorsFile, monitors: list[Monitor], windows: list[Window]
@@ -132,6 +140,7 @@ class Loaded:
         self.data = data
         self.monitors = monitors
         self.windows = windows
+        self.rules = tuple(rule_of(r, r.selector) for r in data.alerts)
 
 
 def load(path: Path) -> Loaded:
@@ -151,17 +160,12 @@ def load(path: Path) -> Loaded:
             monitors.append(build(spec, path.parent, "file", f"monitors[{n}]"))
         except SuiteError as exc:
             problems += exc.problems
-    for n, spec in enumerate(data.monitors):
-        for rule in spec.alerts:
-            for name in [*rule.notify, *(rule.escalate.notify if rule.escalate else [])]:
-                if name not in data.providers:
-                    problems.append(
-                        Problem(
-                            f"no provider named '{name}' in 'providers'",
-                            None,
-                            f"monitors[{n}].alerts",
-                        )
-                    )
+    ruled = [(f"monitors[{n}].alerts", r) for n, m in enumerate(data.monitors) for r in m.alerts]
+    ruled += [(f"alerts[{n}]", r) for n, r in enumerate(data.alerts)]
+    for where, rule in ruled:
+        for name in [*rule.notify, *(rule.escalate.notify if rule.escalate else [])]:
+            if name not in data.providers:
+                problems.append(Problem(f"no provider named '{name}' in 'providers'", None, where))
     windows = []
     for n, window in enumerate(data.maintenance):
         try:

@@ -19,6 +19,7 @@ import random
 import threading
 import zlib
 from collections.abc import Callable
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -166,6 +167,8 @@ class MonitorRuntime:
             return
         self.broken.pop(name, None)
         self.dispatcher.forget(name)
+        if self.file is not None and self.file.rules:  # the file's rules by label selector
+            monitor = replace(monitor, rules=monitor.rules + self.file.rules)
         self.monitors[name] = monitor
         if self.scheduler is None:
             return
