@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 
 from assay.server.db.tables import JobLease, utcnow
 from assay.server.monitors.runtime import MonitorRuntime
+from tests.support.fake_github import start_fake
 from tests.support.http_service import HttpService
 from tests.support.receivers import WebhookReceiver
 from tests.support.server import Served, settings_for
@@ -295,3 +296,39 @@ def test_monitor_series_on_metrics_and_probe_in_blackbox_style(
     assert 'assay_monitor_status{monitor="svc"} 3.0' in metrics
     assert 'assay_monitor_runs_total{monitor="svc",verdict="down"}' in metrics
     assert 'assay_monitor_run_duration_seconds_bucket{le="0.005",monitor="svc"}' in metrics
+
+
+def test_monitor_alert_becomes_a_github_issue_through_feedback(
+    fresh_db: str,
+    serve_here: Callable[..., Served],
+    service: Service,
+    receiver: WebhookReceiver,
+    tmp_path: Path,
+) -> None:
+    token = "ghp_fake0123456789abcdefMONITOR"
+    github = start_fake(token, repository="acme/monitors")
+    try:
+        path = monitors_file(tmp_path, service, receiver)
+        text = path.read_text().replace(
+            "providers:\n", "providers:\n  issues: {github: {severity: critical}}\n"
+        )
+        path.write_text(text.replace("notify: [hook, chat]", "notify: [issues]"))
+        served = start(
+            serve_here,
+            fresh_db,
+            path,
+            github_repository=github.repository,
+            github_token=token,
+            github_api_url=github.url,
+            feedback_interval=0.1,
+        )
+        wait_until(lambda: state_of(served) == "up", 30, 0.05, "the monitor never came up")
+        service.status = 503
+        wait_until(lambda: len(github.issues) >= 1, 30, 0.05, "no GitHub issue for the outage")
+    finally:
+        github.stop()
+    (issue,) = github.issues
+    assert issue["title"] == "[assay] svc is DOWN"
+    assert "[STATUS] (503) == 200" in issue["body"]
+    assert {"name": "severity:critical"} in issue["labels"]
+    assert token not in str(issue)

@@ -23,7 +23,7 @@ import os
 import re
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -41,17 +41,23 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class GitHubSpec(_Strict):
+    severity: Literal["low", "medium", "high", "critical"] = "high"
+
+
 class ProviderSpec(_Strict):
-    """One provider: assay's signed webhook, or any apprise URL."""
+    """One provider: assay's signed webhook, any apprise URL, or a GitHub issue through the
+    server's feedback delivery (its ``github_*`` settings)."""
 
     webhook: str | None = None
     secret: str | None = Field(None, description="HMAC key of the webhook's signature.")
     apprise: str | None = None
+    github: GitHubSpec | None = None
 
     @model_validator(mode="after")
     def _one(self) -> Self:
-        if (self.webhook is None) == (self.apprise is None):
-            raise ValueError("give 'webhook' (with 'secret') or 'apprise'")
+        if sum(x is not None for x in (self.webhook, self.apprise, self.github)) != 1:
+            raise ValueError("give one of 'webhook' (with 'secret'), 'apprise' or 'github'")
         if self.webhook is not None and not self.secret:
             raise ValueError("a webhook needs a 'secret' to sign its alerts")
         return self

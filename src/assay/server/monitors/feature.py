@@ -18,7 +18,9 @@ def plug(context: ServerContext) -> Plugged:
     settings = context.settings
     loaded = load(settings.monitors_file) if settings.monitors_file is not None else None
     metrics = MonitorMetrics(context.metrics.registry) if settings.metrics != "off" else None
-    runtime = context.add_part(MonitorRuntime(context.db, LocalDispatcher(), loaded, metrics))
+    runtime = context.add_part(
+        MonitorRuntime(context.db, LocalDispatcher(), loaded, metrics, settings.github_enabled)
+    )
 
     def start() -> None:
         assert context.scheduler is not None  # made before the features start

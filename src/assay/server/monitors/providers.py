@@ -18,6 +18,7 @@ import hashlib
 import hmac
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -102,4 +103,22 @@ class AppriseUrl:
             raise DeliveryError(redact(f"apprise could not deliver to '{self.url}'"))
 
 
-Provider = Webhook | AppriseUrl
+@dataclass(frozen=True)
+class GitHubIssue:
+    """A GitHub issue through the feedback delivery: the alert is filed as a report (``file``
+    writes it), and the feedback job creates, deduplicates and retries the issue."""
+
+    file: Callable[[str, str, str], object]  # (title, text, severity)
+    enabled: bool
+    severity: str = "high"
+
+    def send(self, message: Message) -> None:
+        if not self.enabled:
+            raise DeliveryError(
+                "github: this server has no GitHub to file issues in (set github_repository "
+                "and github_token)"
+            )
+        self.file(message.title, message.body, self.severity)
+
+
+Provider = Webhook | AppriseUrl | GitHubIssue

@@ -30,13 +30,14 @@ from assay.core.errors import SuiteError
 from assay.core.secrets import redact
 from assay.server.db import Database
 from assay.server.db.tables import utcnow
+from assay.server.feedback import file_report
 from assay.server.jobs import Job, JobContext, Scheduler, leases
 from assay.server.monitors import definitions, recorder
 from assay.server.monitors.build import Monitor, build
 from assay.server.monitors.config import Loaded, WindowSpec, provider, render_problems
 from assay.server.monitors.dispatch import Dispatcher
 from assay.server.monitors.maintenance import Window
-from assay.server.monitors.providers import Provider
+from assay.server.monitors.providers import GitHubIssue, Provider
 
 if TYPE_CHECKING:
     from assay.server.monitors.prometheus import MonitorMetrics
@@ -66,8 +67,10 @@ class MonitorRuntime:
         dispatcher: Dispatcher,
         loaded: Loaded | None,
         metrics: MonitorMetrics | None = None,
+        github: bool = False,
     ) -> None:
         self.db = db
+        self.github = github  # the server files GitHub issues (feedback is configured)
         self.metrics = metrics
         self.dispatcher = dispatcher
         self.scheduler: Scheduler | None = None
@@ -87,7 +90,18 @@ class MonitorRuntime:
     @property
     def providers(self) -> dict[str, Callable[[], Provider]]:
         specs = self.file.data.providers if self.file else {}
-        return {name: partial(provider, spec) for name, spec in specs.items()}
+        out: dict[str, Callable[[], Provider]] = {}
+        for name, spec in specs.items():
+            if spec.github is not None:
+                out[name] = partial(
+                    GitHubIssue, self._file_issue, self.github, spec.github.severity
+                )
+            else:
+                out[name] = partial(provider, spec)
+        return out
+
+    def _file_issue(self, title: str, text: str, severity: str) -> str:
+        return file_report(self.db, title, text, severity, "monitors")
 
     def lead(self) -> bool:
         """Take or keep the leader's lease (the sync job, every few seconds)."""
