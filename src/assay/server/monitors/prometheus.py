@@ -22,7 +22,7 @@ from fastapi.concurrency import run_in_threadpool
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from assay.server.api.deps import ContextDep
-from assay.server.errors import ApiError
+from assay.server.errors import ApiError, ErrorOut
 from assay.server.monitors.runtime import MonitorRuntime
 from assay.server.monitors.state import State, Verdict
 from assay.server.monitors.verdict import RunVerdict
@@ -93,6 +93,10 @@ def probe_router(access: str) -> APIRouter:
             "description": "Prometheus text: probe_success (0 or 1), probe_duration_seconds",
             "content": {"text/plain": {"schema": {"type": "string"}}},
         },
+        404: {"model": ErrorOut, "description": "No monitor of that name runs on this server"},
+        401: {"model": ErrorOut, "description": "metrics = viewer, and no valid token"},
+        403: {"model": ErrorOut, "description": "metrics = viewer, and the token's role is less"},
+        429: {"model": ErrorOut, "description": "Rate limit exceeded (with a token)"},
     }
 
     @router.get("/probe", response_class=Response, responses=responses)
