@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Query
@@ -43,3 +44,16 @@ def decode_cursor(cursor: str, *types: type) -> list[Any]:
             [ErrorDetail(field="query.cursor", message="not a cursor this server gave out")],
         )
     return values
+
+
+def decode_time_cursor(cursor: str | None) -> tuple[datetime, str] | None:
+    """A cursor of ``encode_cursor(time.isoformat(), id)`` (newest-first lists keyed by a
+    time and a tie-breaking id), or None without one; a 422 naming ``cursor`` if bad."""
+    if cursor is None:
+        return None
+    when, ident = decode_cursor(cursor, str, str)
+    try:
+        return datetime.fromisoformat(when), ident
+    except ValueError:
+        decode_cursor("", str)  # raises the 422
+        raise

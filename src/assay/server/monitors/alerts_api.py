@@ -12,7 +12,12 @@ from pydantic import ValidationError
 
 from assay.server.api.deps import API_PREFIX, ContextDep
 from assay.server.api.models import Page
-from assay.server.api.pagination import Cursor, Limit, decode_cursor, encode_cursor
+from assay.server.api.pagination import (
+    Cursor,
+    Limit,
+    decode_time_cursor,
+    encode_cursor,
+)
 from assay.server.db.tables import utcnow
 from assay.server.errors import ApiError, ErrorDetail
 from assay.server.monitors import store
@@ -38,13 +43,7 @@ def list_alerts(
     status: Annotated[str | None, Query(pattern="^(pending|sent|failed)$")] = None,
 ) -> Page[AlertOut]:
     """Alerts, newest first (viewer): what was sent, what waits, what failed and why."""
-    before = None
-    if cursor is not None:
-        when, key = decode_cursor(cursor, str, str)
-        try:
-            before = (datetime.fromisoformat(when), key)
-        except ValueError:
-            decode_cursor("", str)  # raises the 422
+    before = decode_time_cursor(cursor)
     attempts = context.settings.monitor_alert_max_attempts
     with context.db.read() as session:
         items, total, more = store.alerts(session, monitor, status, attempts, limit, before)

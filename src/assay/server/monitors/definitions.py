@@ -15,7 +15,9 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from assay.server.db.tables import utcnow
+from assay.server.monitors.recorder import new_state_row
 from assay.server.monitors.spec import MonitorSpec
+from assay.server.monitors.state import State
 from assay.server.monitors.tables import (
     Incident,
     MaintenanceRow,
@@ -52,20 +54,7 @@ def put(session: Session, spec: MonitorSpec, origin: str) -> tuple[MonitorRow, b
             updated_at=utcnow(),
         )
         session.add(row)
-        session.add(
-            MonitorStateRow(
-                name=spec.name,
-                state="paused" if spec.paused else "unknown",
-                failing=0,
-                passing=0,
-                recent=[],
-                changes=[],
-                flapping=False,
-                last_message="",
-                last_failures=[],
-                runs=0,
-            )
-        )
+        session.add(new_state_row(spec.name, State.PAUSED if spec.paused else State.UNKNOWN))
         return row, True
     if row.spec != data or row.origin != origin or row.paused != spec.paused:
         row.spec, row.origin, row.paused = data, origin, spec.paused

@@ -63,20 +63,17 @@ def state_row(session: Session, name: str) -> MonitorStateRow:
     """The monitor's state row, locked for this transaction (made on its first run)."""
     row = session.get(MonitorStateRow, name, with_for_update=True)
     if row is None:
-        row = MonitorStateRow(
-            name=name,
-            state="unknown",
-            failing=0,
-            passing=0,
-            recent=[],
-            changes=[],
-            flapping=False,
-            last_message="",
-            last_failures=[],
-            runs=0,
-        )
+        row = new_state_row(name)
         session.add(row)
     return row
+
+
+def new_state_row(name: str, state: State = State.UNKNOWN) -> MonitorStateRow:
+    """A monitor's state before its first run (its columns' defaults, set here because the
+    ORM applies them only at the insert)."""
+    return MonitorStateRow(name=name, state=str(state), failing=0, passing=0, recent=[],
+                           changes=[], flapping=False, last_message="", last_failures=[],
+                           runs=0)  # fmt: skip
 
 
 def add_rollups(session: Session, deltas: dict[rollups.Key, rollups.Bucket]) -> None:

@@ -12,7 +12,13 @@ from sqlalchemy.orm import Session
 
 from assay.server.api.deps import API_PREFIX, ContextDep
 from assay.server.api.models import Page
-from assay.server.api.pagination import Cursor, Limit, decode_cursor, encode_cursor
+from assay.server.api.pagination import (
+    Cursor,
+    Limit,
+    decode_cursor,
+    decode_time_cursor,
+    encode_cursor,
+)
 from assay.server.db.tables import utcnow
 from assay.server.errors import ApiError, ErrorDetail, ErrorOut
 from assay.server.monitors import stats
@@ -166,13 +172,7 @@ def incidents(
 ) -> Page[IncidentOut]:
     """The monitor's incidents (DOWN periods), newest first; an open one lasts until now
     (viewer)."""
-    before = None
-    if cursor is not None:
-        when, ident = decode_cursor(cursor, str, str)
-        try:
-            before = (datetime.fromisoformat(when), ident)
-        except ValueError:
-            decode_cursor("", str)  # raises the 422
+    before = decode_time_cursor(cursor)
     with context.db.read() as db:
         known(db, name)
         spans, total, more = stats.incidents(db, name, limit, before, utcnow())

@@ -11,7 +11,12 @@ from sqlalchemy.exc import IntegrityError
 from assay.core.identifiers import LABEL
 from assay.server.api.deps import API_PREFIX, ContextDep
 from assay.server.api.models import Page
-from assay.server.api.pagination import Cursor, Limit, decode_cursor, encode_cursor
+from assay.server.api.pagination import (
+    Cursor,
+    Limit,
+    decode_time_cursor,
+    encode_cursor,
+)
 from assay.server.errors import ApiError
 from assay.server.sessions import store
 from assay.server.sessions.schemas import SessionCreate, SessionOut, SessionPatch, SessionStatus
@@ -85,13 +90,7 @@ def list_sessions(
         created_after=created_after,
         created_before=created_before,
     )
-    after = None
-    if cursor is not None:
-        when, session_id = decode_cursor(cursor, str, str)
-        try:
-            after = (datetime.fromisoformat(when), session_id)
-        except ValueError:
-            decode_cursor("", str)  # raises the 422
+    after = decode_time_cursor(cursor)
     with context.db.read() as db:
         rows, total, more = store.page(db, flt, limit, after)
         items = [store.to_out(r) for r in rows]
