@@ -68,8 +68,9 @@ def test_architecture_every_family_registers_kinds_and_a_target() -> None:
 SHARED_FAMILIES = {"aws"}
 
 
-def checks_imports(path: Path) -> set[str]:
-    """The packages and modules of ``assay.checks`` that ``path`` imports (``aws``, ...)."""
+def imports_below(path: Path, package: str) -> set[str]:
+    """What ``path`` imports from below ``package`` (``assay.checks``), as dotted paths
+    under it (``aws``, ``s3.helpers``); ``from package import x`` counts as ``x``."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     found = set()
     for node in ast.walk(tree):
@@ -78,13 +79,15 @@ def checks_imports(path: Path) -> set[str]:
             names = [a.name for a in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names = [node.module]
-            if node.module == "assay.checks":  # from assay.checks import aws
-                names = [f"assay.checks.{a.name}" for a in node.names]
-        for name in names:
-            parts = name.split(".")
-            if parts[:2] == ["assay", "checks"] and len(parts) > 2:
-                found.add(parts[2])
+            if node.module == package:
+                names = [f"{package}.{a.name}" for a in node.names]
+        found.update(n.removeprefix(f"{package}.") for n in names if n.startswith(f"{package}."))
     return found
+
+
+def checks_imports(path: Path) -> set[str]:
+    """The packages and modules of ``assay.checks`` that ``path`` imports (``aws``, ...)."""
+    return {name.split(".")[0] for name in imports_below(path, "assay.checks")}
 
 
 def cross_family_imports(root: Path, families: set[str]) -> dict[str, list[str]]:
@@ -129,20 +132,7 @@ COMPOSITION = {"app.py", "features.py", "settings.py", "db/migrations/env.py"}
 
 def server_imports(path: Path) -> set[str]:
     """The modules under ``assay.server`` that ``path`` imports, as dotted paths below it."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    found = set()
-    for node in ast.walk(tree):
-        names = []
-        if isinstance(node, ast.Import):
-            names = [a.name for a in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names = [node.module]
-            if node.module == "assay.server":  # from assay.server import tokens
-                names = [f"assay.server.{a.name}" for a in node.names]
-        for name in names:
-            if name.startswith("assay.server."):
-                found.add(name.removeprefix("assay.server."))
-    return found
+    return imports_below(path, "assay.server")
 
 
 def feature_violations(root: Path, features: set[str]) -> dict[str, list[str]]:

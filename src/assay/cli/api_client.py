@@ -169,3 +169,15 @@ def _retry_after(response: httpx.Response) -> float | None:
         return max(0.0, float(response.headers.get("retry-after", "")))
     except ValueError:
         return None
+
+
+def list_output(what: str) -> Callable[[F], F]:
+    """The ``--output table|json`` option of the commands that list the server's ``what``."""
+    return click.option(
+        "--output",
+        "-o",
+        type=click.Choice(["table", "json"]),
+        default="table",
+        show_default=True,
+        help=f"A table, or the server's {what} as JSON.",
+    )

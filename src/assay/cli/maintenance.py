@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from assay.cli.api_client import Server, remote_options
+from assay.cli.api_client import Server, list_output, remote_options
 from assay.core.durations import format_duration, parse_duration
 from assay.core.errors import UsageError
 
@@ -125,14 +125,7 @@ def end(window_id: str, server: str | None, token: str | None, token_file: Path 
 
 
 @maintenance.command("list", short_help="The server's windows and whether each is on.")
-@click.option(
-    "--output",
-    "-o",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-    help="A table, or the server's windows as JSON.",
-)
+@list_output("windows")
 @remote_options("viewer")
 def list_windows(
     output: str, server: str | None, token: str | None, token_file: Path | None

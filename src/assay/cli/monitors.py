@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from assay.cli.api_client import Server, ServerProblem, remote_options
+from assay.cli.api_client import Server, ServerProblem, list_output, remote_options
 from assay.cli.monitors_plan import (
     MonitorsFile,
     Plan,
@@ -189,14 +189,7 @@ def export(
 @monitors.command("list", short_help="The server's monitors with their state.")
 @click.option("--state", "states", multiple=True, help="Only these states (repeatable).")
 @click.option("--label", "labels", multiple=True, metavar="KEY=VALUE", help="Only with this label.")
-@click.option(
-    "--output",
-    "-o",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-    help="A table, or the server's monitors as JSON.",
-)
+@list_output("monitors")
 @remote_options("viewer")
 def list_monitors(
     states: tuple[str, ...],
